@@ -1,0 +1,13 @@
+//! What the birthday functions share: the domain, storage, HTTP event
+//! handling, the clock, configuration and telemetry.
+//!
+//! A request flows one way: event → [`http`] (route, body) → [`domain`]
+//! (parse) → [`store`] → [`http`] (response).
+
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod lambda;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,159 @@
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::Timestamp;
+
+use super::{StoreError, UserRecord, UserStore};
+use crate::config::StoreConfig;
+use crate::domain::{DateOfBirth, Username};
+
+/// The item's attribute names: the table's schema, in one place.
+pub mod attribute {
+    /// The partition key (S).
+    pub const USERNAME: &str = "username";
+    /// `YYYY-MM-DD` (S).
+    pub const DATE_OF_BIRTH: &str = "dateOfBirth";
+    /// RFC 3339, UTC (S).
+    pub const CREATED_AT: &str = "createdAt";
+    /// RFC 3339, UTC (S).
+    pub const UPDATED_AT: &str = "updatedAt";
+}
+
+/// How long one call to DynamoDB may take, retries included. The functions'
+/// own timeout is several times this, so a slow or unreachable database ends
+/// in a 503 from our code rather than a timeout from Lambda.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(900);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+const MAX_ATTEMPTS: u32 = 3;
+
+/// The users table in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table_name: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table_name: impl Into<String>) -> Self {
+        Self {
+            client,
+            table_name: table_name.into(),
+        }
+    }
+
+    /// Builds the SDK client from the standard AWS configuration (region,
+    /// credentials, `AWS_ENDPOINT_URL_DYNAMODB`), with timeouts and retries
+    /// bounded by [`OPERATION_TIMEOUT`]. Call once, during init.
+    pub async fn connect(config: &StoreConfig) -> Self {
+        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .load()
+            .await;
+        Self::new(Client::new(&sdk_config), config.table_name.clone())
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table_name
+    }
+}
+
+fn unavailable<E>(err: aws_sdk_dynamodb::error::SdkError<E>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    StoreError::Unavailable(Box::new(err))
+}
+
+impl UserStore for DynamoStore {
+    async fn get(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .key(attribute::USERNAME, AttributeValue::S(username.as_str().to_owned()))
+            // A read straight after a write must see it.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output
+            .item
+            .map(|item| record_from_item(username, &item))
+            .transpose()
+    }
+
+    async fn put_date_of_birth(
+        &self,
+        username: &Username,
+        date_of_birth: DateOfBirth,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        // One UpdateItem: atomic, last write wins, and createdAt survives updates.
+        self.client
+            .update_item()
+            .table_name(&self.table_name)
+            .key(attribute::USERNAME, AttributeValue::S(username.as_str().to_owned()))
+            .update_expression(
+                "SET #dob = :dob, #updated = :now, #created = if_not_exists(#created, :now)",
+            )
+            .expression_attribute_names("#dob", attribute::DATE_OF_BIRTH)
+            .expression_attribute_names("#updated", attribute::UPDATED_AT)
+            .expression_attribute_names("#created", attribute::CREATED_AT)
+            .expression_attribute_values(":dob", AttributeValue::S(date_of_birth.to_string()))
+            .expression_attribute_values(":now", AttributeValue::S(format_timestamp(now)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+/// RFC 3339 in UTC with a `Z`, as the API shows timestamps.
+pub(crate) fn format_timestamp(t: Timestamp) -> String {
+    t.to_string()
+}
+
+fn record_from_item(
+    username: &Username,
+    item: &std::collections::HashMap<String, AttributeValue>,
+) -> Result<UserRecord, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        username: username.to_string(),
+        reason,
+    };
+    let text = |name: &str| -> Result<&str, StoreError> {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+            .ok_or_else(|| corrupt(format!("{name} is missing or not a string")))
+    };
+    let date = crate::domain::parse_stored_date(text(attribute::DATE_OF_BIRTH)?)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let timestamp = |name: &str| -> Result<Timestamp, StoreError> {
+        text(name)?
+            .parse()
+            .map_err(|e| corrupt(format!("{name} is not a timestamp: {e}")))
+    };
+    Ok(UserRecord {
+        username: username.clone(),
+        date_of_birth: date,
+        created_at: timestamp(attribute::CREATED_AT)?,
+        updated_at: timestamp(attribute::UPDATED_AT)?,
+    })
+}
