@@ -11,3 +11,5 @@ pub mod http;
 pub mod lambda;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

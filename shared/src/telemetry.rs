@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn lambda_level_wins_over_rust_log() {
-        assert_eq!(level_from_env(Some("DEBUG"), Some("warn")).to_string(), "debug");
+        assert_eq!(
+            level_from_env(Some("DEBUG"), Some("warn")).to_string(),
+            "debug"
+        );
         assert_eq!(level_from_env(Some("FATAL"), None).to_string(), "error");
         assert_eq!(level_from_env(None, Some("warn")).to_string(), "warn");
         assert_eq!(level_from_env(None, None).to_string(), "info");

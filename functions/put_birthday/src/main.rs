@@ -1,1 +1,12 @@
-fn main() {}
+use put_birthday::{ROUTES, handler};
+use shared::clock::SystemClock;
+use shared::config::StoreConfig;
+use shared::store::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let config = StoreConfig::from_env()?;
+    let store = DynamoStore::connect(&config).await;
+    shared::lambda::serve(ROUTES, |event| handler(&store, &SystemClock, event)).await
+}

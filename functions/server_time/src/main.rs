@@ -1,1 +1,13 @@
-fn main() {}
+use jiff::tz::TimeZone;
+use server_time::{ROUTES, ServerTime, handler};
+use shared::clock::SystemClock;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let deps = ServerTime {
+        clock: SystemClock,
+        zone: TimeZone::system(),
+    };
+    shared::lambda::serve(ROUTES, |event| handler(&deps, event)).await
+}

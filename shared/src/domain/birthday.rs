@@ -77,24 +77,42 @@ mod tests {
 
     #[test]
     fn birthday_today_is_zero_days_away() {
-        assert_eq!(next(born(1990, 11, 23), date(2026, 11, 23)), (date(2026, 11, 23), 0));
+        assert_eq!(
+            next(born(1990, 11, 23), date(2026, 11, 23)),
+            (date(2026, 11, 23), 0)
+        );
     }
 
     #[test]
     fn the_day_after_a_birthday_waits_for_next_year() {
-        assert_eq!(next(born(1990, 11, 23), date(2026, 11, 24)), (date(2027, 11, 23), 364));
-        assert_eq!(next(born(1990, 11, 23), date(2027, 11, 24)), (date(2028, 11, 23), 365));
+        assert_eq!(
+            next(born(1990, 11, 23), date(2026, 11, 24)),
+            (date(2027, 11, 23), 364)
+        );
+        assert_eq!(
+            next(born(1990, 11, 23), date(2027, 11, 24)),
+            (date(2028, 11, 23), 365)
+        );
     }
 
     #[test]
     fn the_day_before_is_one_day_away() {
-        assert_eq!(next(born(1990, 11, 23), date(2026, 11, 22)), (date(2026, 11, 23), 1));
+        assert_eq!(
+            next(born(1990, 11, 23), date(2026, 11, 22)),
+            (date(2026, 11, 23), 1)
+        );
     }
 
     #[test]
     fn counts_across_the_year_end() {
-        assert_eq!(next(born(1990, 1, 1), date(2026, 12, 31)), (date(2027, 1, 1), 1));
-        assert_eq!(next(born(1990, 12, 31), date(2027, 1, 1)), (date(2027, 12, 31), 364));
+        assert_eq!(
+            next(born(1990, 1, 1), date(2026, 12, 31)),
+            (date(2027, 1, 1), 1)
+        );
+        assert_eq!(
+            next(born(1990, 12, 31), date(2027, 1, 1)),
+            (date(2027, 12, 31), 364)
+        );
     }
 
     #[test]
@@ -110,10 +128,22 @@ mod tests {
 
     #[test]
     fn births_next_to_the_leap_day_keep_their_own_day() {
-        assert_eq!(next(born(2000, 2, 28), date(2028, 2, 28)), (date(2028, 2, 28), 0));
-        assert_eq!(next(born(2000, 2, 28), date(2028, 2, 29)), (date(2029, 2, 28), 365));
-        assert_eq!(next(born(2000, 3, 1), date(2028, 2, 29)), (date(2028, 3, 1), 1));
-        assert_eq!(next(born(2000, 3, 1), date(2027, 2, 28)), (date(2027, 3, 1), 1));
+        assert_eq!(
+            next(born(2000, 2, 28), date(2028, 2, 28)),
+            (date(2028, 2, 28), 0)
+        );
+        assert_eq!(
+            next(born(2000, 2, 28), date(2028, 2, 29)),
+            (date(2029, 2, 28), 365)
+        );
+        assert_eq!(
+            next(born(2000, 3, 1), date(2028, 2, 29)),
+            (date(2028, 3, 1), 1)
+        );
+        assert_eq!(
+            next(born(2000, 3, 1), date(2027, 2, 28)),
+            (date(2027, 3, 1), 1)
+        );
     }
 
     #[test]
@@ -127,7 +157,13 @@ mod tests {
             .to_string()
         };
         assert_eq!(greet(date(2026, 6, 15)), "Hello, Ann! Happy birthday!");
-        assert_eq!(greet(date(2026, 6, 14)), "Hello, Ann! Your birthday is in 1 day");
-        assert_eq!(greet(date(2026, 6, 10)), "Hello, Ann! Your birthday is in 5 days");
+        assert_eq!(
+            greet(date(2026, 6, 14)),
+            "Hello, Ann! Your birthday is in 1 day"
+        );
+        assert_eq!(
+            greet(date(2026, 6, 10)),
+            "Hello, Ann! Your birthday is in 5 days"
+        );
     }
 }

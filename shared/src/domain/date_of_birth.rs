@@ -138,7 +138,14 @@ mod tests {
 
     #[test]
     fn rejects_impossible_dates() {
-        for input in ["2001-02-29", "1900-02-29", "2000-13-01", "2000-00-10", "2000-04-31", "2000-01-00"] {
+        for input in [
+            "2001-02-29",
+            "1900-02-29",
+            "2000-13-01",
+            "2000-00-10",
+            "2000-04-31",
+            "2000-01-00",
+        ] {
             assert_eq!(
                 DateOfBirth::parse(input, TODAY),
                 Err(DateOfBirthError::Impossible {
@@ -151,7 +158,11 @@ mod tests {
 
     #[test]
     fn names_a_date_time_as_such() {
-        for input in ["2000-01-01T00:00:00Z", "2000-01-01 10:00", "2000-01-01t00:00"] {
+        for input in [
+            "2000-01-01T00:00:00Z",
+            "2000-01-01 10:00",
+            "2000-01-01t00:00",
+        ] {
             assert_eq!(
                 DateOfBirth::parse(input, TODAY),
                 Err(DateOfBirthError::DateTime {

@@ -57,7 +57,16 @@ mod tests {
 
     #[test]
     fn accepts_letters_of_any_script_and_keeps_case() {
-        for name in ["john", "John", "Zoë", "Ægir", "Łukasz", "José", "Дмитрий", "李雷"] {
+        for name in [
+            "john",
+            "John",
+            "Zoë",
+            "Ægir",
+            "Łukasz",
+            "José",
+            "Дмитрий",
+            "李雷",
+        ] {
             assert_eq!(Username::parse(name).unwrap().as_str(), name);
         }
     }

@@ -64,15 +64,28 @@ mod tests {
 
     #[test]
     fn invalid_base64_is_a_bad_request() {
-        assert_eq!(decode_body(&event(Some("not base64!"), true)).unwrap_err().status, 400);
+        assert_eq!(
+            decode_body(&event(Some("not base64!"), true))
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]
     fn oversized_bodies_are_rejected_in_either_encoding() {
         let big = "a".repeat(MAX_BODY_BYTES + 1);
-        assert_eq!(decode_body(&event(Some(&big), false)).unwrap_err().status, 413);
+        assert_eq!(
+            decode_body(&event(Some(&big), false)).unwrap_err().status,
+            413
+        );
         let big_b64 = base64::engine::general_purpose::STANDARD.encode(&big);
-        assert_eq!(decode_body(&event(Some(&big_b64), true)).unwrap_err().status, 413);
+        assert_eq!(
+            decode_body(&event(Some(&big_b64), true))
+                .unwrap_err()
+                .status,
+            413
+        );
         let at_limit = "a".repeat(MAX_BODY_BYTES);
         assert!(decode_body(&event(Some(&at_limit), false)).is_ok());
     }
@@ -86,17 +99,29 @@ pub fn string_field(body: &mut [u8], name: &str, example: &str) -> Result<String
 
     let send = || format!(r#"send a JSON object such as {{"{name}": "{example}"}}"#);
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(format!("the request body is empty: {}", send())));
+        return Err(ApiError::bad_request(format!(
+            "the request body is empty: {}",
+            send()
+        )));
     }
     let value = simd_json::to_borrowed_value(body).map_err(|e| {
-        ApiError::bad_request(format!("the request body is not valid JSON ({e}): {}", send()))
+        ApiError::bad_request(format!(
+            "the request body is not valid JSON ({e}): {}",
+            send()
+        ))
     })?;
     let object = value.as_object().ok_or_else(|| {
         ApiError::bad_request(format!("the request body is not a JSON object: {}", send()))
     })?;
     match object.get(name) {
-        None => Err(ApiError::bad_request(format!(r#""{name}" is missing: {}"#, send()))),
-        Some(v) if v.is_null() => Err(ApiError::bad_request(format!(r#""{name}" is null: {}"#, send()))),
+        None => Err(ApiError::bad_request(format!(
+            r#""{name}" is missing: {}"#,
+            send()
+        ))),
+        Some(v) if v.is_null() => Err(ApiError::bad_request(format!(
+            r#""{name}" is null: {}"#,
+            send()
+        ))),
         Some(v) => v.as_str().map(str::to_owned).ok_or_else(|| {
             ApiError::bad_request(format!(
                 r#""{name}" must be a string such as "{example}", not {}"#,
@@ -131,7 +156,10 @@ mod string_field_tests {
 
     #[test]
     fn reads_the_field_and_ignores_others() {
-        assert_eq!(field(r#"{"dateOfBirth":"2000-01-01","x":[1,{}]}"#).unwrap(), "2000-01-01");
+        assert_eq!(
+            field(r#"{"dateOfBirth":"2000-01-01","x":[1,{}]}"#).unwrap(),
+            "2000-01-01"
+        );
         assert_eq!(field(r#"{"dateOfBirth":"caf\u00e9"}"#).unwrap(), "café");
     }
 
@@ -143,7 +171,9 @@ mod string_field_tests {
         assert!(message("[]").starts_with("the request body is not a JSON object"));
         assert!(message(r#""2000-01-01""#).starts_with("the request body is not a JSON object"));
         assert!(message("{}").starts_with(r#""dateOfBirth" is missing"#));
-        assert!(message(r#"{"dateofbirth":"2000-01-01"}"#).starts_with(r#""dateOfBirth" is missing"#));
+        assert!(
+            message(r#"{"dateofbirth":"2000-01-01"}"#).starts_with(r#""dateOfBirth" is missing"#)
+        );
         assert!(message(r#"{"dateOfBirth":null}"#).starts_with(r#""dateOfBirth" is null"#));
         assert!(message(r#"{"dateOfBirth":20000101}"#).ends_with("not a number"));
         assert!(message(r#"{"dateOfBirth":true}"#).ends_with("not a boolean"));
@@ -152,7 +182,11 @@ mod string_field_tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        let deep = format!(r#"{{"dateOfBirth":"2000-01-01","x":{}{}}}"#, "[".repeat(5000), "]".repeat(5000));
+        let deep = format!(
+            r#"{{"dateOfBirth":"2000-01-01","x":{}{}}}"#,
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
         assert_eq!(field(&deep).unwrap_err().status, 400);
     }
 }

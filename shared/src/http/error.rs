@@ -86,7 +86,10 @@ impl From<crate::store::StoreError> for ApiError {
     /// place they become responses.
     fn from(err: crate::store::StoreError) -> Self {
         use crate::store::StoreError;
-        tracing::error!(error = crate::telemetry::error_chain(&err), "storage call failed");
+        tracing::error!(
+            error = crate::telemetry::error_chain(&err),
+            "storage call failed"
+        );
         match err {
             StoreError::Unavailable(_) => Self::unavailable(),
             StoreError::Corrupt { .. } => {

@@ -27,6 +27,8 @@ pub fn empty(status: u16) -> ApiGatewayV2httpResponse {
 }
 
 /// The response for a handler's result: errors become `{"message": ...}`.
-pub fn respond(result: Result<ApiGatewayV2httpResponse, super::ApiError>) -> ApiGatewayV2httpResponse {
+pub fn respond(
+    result: Result<ApiGatewayV2httpResponse, super::ApiError>,
+) -> ApiGatewayV2httpResponse {
     result.unwrap_or_else(super::ApiError::into_response)
 }

@@ -60,7 +60,10 @@ pub fn match_route<'e>(
     routes: &'static [Route],
 ) -> Result<RouteMatch<'e>, ApiError> {
     let method = &event.request_context.http.method;
-    let key = event.route_key.as_deref().or(event.request_context.route_key.as_deref());
+    let key = event
+        .route_key
+        .as_deref()
+        .or(event.request_context.route_key.as_deref());
     if let Some(route) = key.and_then(|key| routes.iter().find(|r| r.key() == key)) {
         let from_gateway: Option<Vec<_>> = route
             .param_names()
@@ -191,7 +194,10 @@ mod tests {
             assert_eq!(m.param("username"), "Zoë", "{path}");
         }
         let e = event("GET", "/users/bob");
-        assert_eq!(match_route(&e, ROUTES).unwrap().route.path, "/users/{username}");
+        assert_eq!(
+            match_route(&e, ROUTES).unwrap().route.path,
+            "/users/{username}"
+        );
     }
 
     #[test]
@@ -203,7 +209,11 @@ mod tests {
     #[test]
     fn unknown_paths_are_404_and_wrong_methods_405() {
         for path in ["/", "/hello", "/hello/", "/nope/bob", "/hello/a/b"] {
-            assert_eq!(match_route(&event("GET", path), ROUTES).unwrap_err().status, 404, "{path}");
+            assert_eq!(
+                match_route(&event("GET", path), ROUTES).unwrap_err().status,
+                404,
+                "{path}"
+            );
         }
         let err = match_route(&event("DELETE", "/hello/bob"), ROUTES).unwrap_err();
         assert_eq!((err.status, err.allow), (405, Some("GET, PUT")));

@@ -86,7 +86,10 @@ impl UserStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.table_name)
-            .key(attribute::USERNAME, AttributeValue::S(username.as_str().to_owned()))
+            .key(
+                attribute::USERNAME,
+                AttributeValue::S(username.as_str().to_owned()),
+            )
             // A read straight after a write must see it.
             .consistent_read(true)
             .send()
@@ -108,7 +111,10 @@ impl UserStore for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table_name)
-            .key(attribute::USERNAME, AttributeValue::S(username.as_str().to_owned()))
+            .key(
+                attribute::USERNAME,
+                AttributeValue::S(username.as_str().to_owned()),
+            )
             .update_expression(
                 "SET #dob = :dob, #updated = :now, #created = if_not_exists(#created, :now)",
             )

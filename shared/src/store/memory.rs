@@ -23,14 +23,18 @@ impl InMemoryStore {
 
     fn check_available(&self) -> Result<(), StoreError> {
         if self.unavailable.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable("the in-memory store is switched off".into()));
+            return Err(StoreError::Unavailable(
+                "the in-memory store is switched off".into(),
+            ));
         }
         Ok(())
     }
 
     fn users(&self) -> std::sync::MutexGuard<'_, HashMap<Username, UserRecord>> {
         // A panic while holding the lock leaves the map itself consistent.
-        self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -1,0 +1,277 @@
+//! `PUT /hello/{username}` through the handler, with real event shapes, an
+//! in-memory store and a fixed clock.
+
+use jiff::civil::date;
+use put_birthday::handler;
+use serde_json::json;
+use shared::clock::{Clock, FixedClock};
+use shared::domain::Username;
+use shared::http::ApiGatewayV2httpRequest;
+use shared::store::{InMemoryStore, UserStore};
+use shared::testing::{function_url_event, gateway_event, invocation, load_event, status_and_json};
+
+fn today() -> FixedClock {
+    FixedClock::at_noon_utc(date(2026, 11, 23))
+}
+
+async fn put(
+    store: &InMemoryStore,
+    clock: &FixedClock,
+    event: ApiGatewayV2httpRequest,
+) -> (i64, serde_json::Value) {
+    status_and_json(&handler(store, clock, invocation(event)).await)
+}
+
+fn with_body(mut event: ApiGatewayV2httpRequest, body: &str) -> ApiGatewayV2httpRequest {
+    event.body = Some(body.to_owned());
+    event.is_base64_encoded = false;
+    event
+}
+
+async fn stored_date(store: &InMemoryStore, name: &str) -> Option<String> {
+    let user = store.get(&Username::parse(name).unwrap()).await.unwrap();
+    user.map(|u| u.date_of_birth.to_string())
+}
+
+#[tokio::test]
+async fn given_the_sam_event_when_put_then_204_and_the_user_is_stored() {
+    let (store, clock) = (InMemoryStore::default(), today());
+
+    let (status, body) = put(&store, &clock, load_event("put-hello")).await;
+
+    assert_eq!((status, body), (204, serde_json::Value::Null));
+    let user = store
+        .get(&Username::parse("Zoë").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.date_of_birth.to_string(), "1990-04-23");
+    assert_eq!(
+        (user.created_at, user.updated_at),
+        (clock.now(), clock.now())
+    );
+}
+
+#[tokio::test]
+async fn given_a_base64_body_when_put_then_it_is_decoded() {
+    let store = InMemoryStore::default();
+    let (status, _) = put(&store, &today(), load_event("put-hello-base64")).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        stored_date(&store, "Zoë").await.as_deref(),
+        Some("1990-04-23")
+    );
+}
+
+#[tokio::test]
+async fn given_a_function_url_event_when_put_then_the_encoded_path_is_decoded() {
+    let store = InMemoryStore::default();
+    for path in ["/hello/Zo%C3%AB", "/lambda-url/put_birthday/hello/Zo%C3%AB"] {
+        let event = with_body(
+            function_url_event("PUT", path),
+            r#"{"dateOfBirth":"2001-02-03"}"#,
+        );
+        assert_eq!(put(&store, &today(), event).await.0, 204, "{path}");
+    }
+    assert_eq!(
+        stored_date(&store, "Zoë").await.as_deref(),
+        Some("2001-02-03")
+    );
+}
+
+#[tokio::test]
+async fn given_a_named_stage_when_put_then_the_stage_prefix_is_ignored() {
+    let store = InMemoryStore::default();
+    let mut event = with_body(
+        gateway_event("PUT", "/hello/{username}", Some("Ann")),
+        r#"{"dateOfBirth":"2001-02-03"}"#,
+    );
+    event.raw_path = Some("/staging/hello/Ann".into());
+    event.path_parameters.clear();
+    event.route_key = None;
+    assert_eq!(put(&store, &today(), event).await.0, 204);
+    assert_eq!(
+        stored_date(&store, "Ann").await.as_deref(),
+        Some("2001-02-03")
+    );
+}
+
+#[tokio::test]
+async fn given_an_existing_user_when_put_again_then_last_write_wins_and_created_at_stays() {
+    let store = InMemoryStore::default();
+    let first = today();
+    let later = FixedClock::at_noon_utc(date(2026, 12, 1));
+    let event = |dob: &str| {
+        with_body(
+            gateway_event("PUT", "/hello/{username}", Some("Ann")),
+            &format!(r#"{{"dateOfBirth":"{dob}"}}"#),
+        )
+    };
+
+    put(&store, &first, event("1990-01-01")).await;
+    let (status, _) = put(&store, &later, event("1991-02-02")).await;
+
+    assert_eq!(status, 204);
+    let user = store
+        .get(&Username::parse("Ann").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.date_of_birth.to_string(), "1991-02-02");
+    assert_eq!(
+        (user.created_at, user.updated_at),
+        (first.now(), later.now())
+    );
+}
+
+#[tokio::test]
+async fn given_case_differences_when_put_then_they_are_different_users() {
+    let store = InMemoryStore::default();
+    for (name, dob) in [("ann", "1990-01-01"), ("Ann", "1991-01-01")] {
+        let e = with_body(
+            gateway_event("PUT", "/hello/{username}", Some(name)),
+            &format!(r#"{{"dateOfBirth":"{dob}"}}"#),
+        );
+        put(&store, &today(), e).await;
+    }
+    assert_eq!(
+        stored_date(&store, "ann").await.as_deref(),
+        Some("1990-01-01")
+    );
+    assert_eq!(
+        stored_date(&store, "Ann").await.as_deref(),
+        Some("1991-01-01")
+    );
+}
+
+#[tokio::test]
+async fn given_an_invalid_username_when_put_then_400_and_nothing_is_stored() {
+    let store = InMemoryStore::default();
+    let too_long = "a".repeat(65);
+    for name in ["john1", "john_doe", "a.b", "a b", too_long.as_str()] {
+        let e = with_body(
+            gateway_event("PUT", "/hello/{username}", Some(name)),
+            r#"{"dateOfBirth":"2000-01-01"}"#,
+        );
+        let (status, body) = put(&store, &today(), e).await;
+        assert_eq!(status, 400, "{name}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("the username"),
+            "{body}"
+        );
+    }
+    for path in ["/hello/a%2Fb", "/hello/a%00b", "/hello/%FF"] {
+        let e = with_body(
+            function_url_event("PUT", path),
+            r#"{"dateOfBirth":"2000-01-01"}"#,
+        );
+        assert_eq!(put(&store, &today(), e).await.0, 400, "{path}");
+    }
+    assert!(
+        store
+            .get(&Username::parse("john").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn given_bad_bodies_when_put_then_400_naming_the_problem_and_the_stored_date_is_unchanged() {
+    let store = InMemoryStore::default();
+    let event =
+        |body: &str| with_body(gateway_event("PUT", "/hello/{username}", Some("Ann")), body);
+    put(&store, &today(), event(r#"{"dateOfBirth":"1990-01-01"}"#)).await;
+
+    for (body, expected) in [
+        ("", "the request body is empty"),
+        ("{not json", "the request body is not valid JSON"),
+        ("[]", "the request body is not a JSON object"),
+        ("{}", r#""dateOfBirth" is missing"#),
+        (r#"{"dateOfBirth":null}"#, r#""dateOfBirth" is null"#),
+        (
+            r#"{"dateOfBirth":19900101}"#,
+            r#""dateOfBirth" must be a string"#,
+        ),
+        (
+            r#"{"dateOfBirth":"2001-02-29"}"#,
+            "is not a real calendar date",
+        ),
+        (r#"{"dateOfBirth":"2026-11-23"}"#, "is not in the past"),
+        (r#"{"dateOfBirth":"2030-01-01"}"#, "is not in the past"),
+        (
+            r#"{"dateOfBirth":"1990-01-01T00:00:00Z"}"#,
+            "is a date and time",
+        ),
+        (
+            r#"{"dateOfBirth":"01/02/1990"}"#,
+            "is not in the YYYY-MM-DD format",
+        ),
+    ] {
+        let (status, body) = put(&store, &today(), event(body)).await;
+        assert_eq!(status, 400, "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains(expected),
+            "{message:?} should contain {expected:?}"
+        );
+    }
+    let mut missing = event("");
+    missing.body = None;
+    assert_eq!(put(&store, &today(), missing).await.0, 400);
+    assert_eq!(
+        stored_date(&store, "Ann").await.as_deref(),
+        Some("1990-01-01")
+    );
+}
+
+#[tokio::test]
+async fn given_an_oversized_body_when_put_then_413_without_parsing() {
+    let store = InMemoryStore::default();
+    let huge = format!(
+        r#"{{"dateOfBirth":"1990-01-01","pad":"{}"}}"#,
+        "x".repeat(17 * 1024)
+    );
+    let (status, body) = put(
+        &store,
+        &today(),
+        with_body(
+            gateway_event("PUT", "/hello/{username}", Some("Ann")),
+            &huge,
+        ),
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(stored_date(&store, "Ann").await, None);
+}
+
+#[tokio::test]
+async fn given_the_store_is_down_when_put_then_503_with_a_message() {
+    let store = InMemoryStore::default();
+    store.set_unavailable(true);
+    let (status, body) = put(&store, &today(), load_event("put-hello")).await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        json!({"message": "the user store is unavailable right now: please retry in a few seconds"})
+    );
+}
+
+#[tokio::test]
+async fn given_the_wrong_route_when_invoked_then_404_or_405_as_json() {
+    let store = InMemoryStore::default();
+    let (status, body) = put(&store, &today(), function_url_event("PUT", "/nope")).await;
+    assert_eq!(status, 404);
+    assert!(body["message"].is_string());
+    let response = handler(
+        &store,
+        &today(),
+        invocation(function_url_event("POST", "/hello/Ann")),
+    )
+    .await;
+    assert_eq!(status_and_json(&response).0, 405);
+    assert_eq!(response.headers["allow"], "GET, PUT");
+}
