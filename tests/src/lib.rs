@@ -1,1 +1,4 @@
+//! Test and development support: a real DynamoDB-API server (dynalite) on
+//! loopback, and the users table in it.
 
+pub mod dynamodb;

@@ -1,0 +1,152 @@
+//! A DynamoDB-API server on 127.0.0.1 for tests: the one named by
+//! `DYNAMODB_ENDPOINT` when set (as `make test` does), or a fresh in-memory
+//! dynalite on a free port, stopped when the handle is dropped.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+
+/// The partition key, as `stacks/database.yaml` declares it.
+pub const PARTITION_KEY: &str = "username";
+
+#[derive(Debug)]
+pub struct LocalDynamo {
+    endpoint: String,
+    child: Option<Child>,
+}
+
+impl LocalDynamo {
+    /// Reuses `DYNAMODB_ENDPOINT`, or starts dynalite from the project's
+    /// tools folder (installed by `make setup`).
+    pub fn start() -> Self {
+        if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
+            return Self {
+                endpoint,
+                child: None,
+            };
+        }
+        let port = free_port();
+        let dynalite = workspace_root().join(".tools/node/node_modules/.bin/dynalite");
+        let child = Command::new(&dynalite)
+            .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
+            .args(["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e}. Run `make setup` to install it, or set DYNAMODB_ENDPOINT",
+                    dynalite.display()
+                )
+            });
+        let server = Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child: Some(child),
+        };
+        wait_for_port(port, Duration::from_secs(20));
+        server
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// A client for this server with dummy credentials: nothing leaves loopback.
+    pub fn client(&self) -> Client {
+        client_for(&self.endpoint)
+    }
+}
+
+impl Drop for LocalDynamo {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A DynamoDB client for a loopback endpoint, configured explicitly so that
+/// no environment variable or metadata service is consulted.
+pub fn client_for(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local"))
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates the users table (as the database stack does) unless it exists.
+pub async fn create_users_table(
+    client: &Client,
+    table_name: &str,
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    let created = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(PARTITION_KEY)
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(PARTITION_KEY)
+                .key_type(KeyType::Hash)
+                .build()?,
+        )
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Waits until something accepts connections on the loopback port.
+pub fn wait_for_port(port: u16, limit: Duration) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let started = Instant::now();
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(
+            started.elapsed() < limit,
+            "nothing listens on {addr} after {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The workspace root, where `.tools/` and `events/` live.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_path_buf()
+}

@@ -1,0 +1,184 @@
+//! The handlers against a real DynamoDB-API server, asserting what is stored.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use api_tests::dynamodb::{LocalDynamo, client_for, create_users_table, free_port};
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::civil::date;
+use shared::clock::FixedClock;
+use shared::domain::Username;
+use shared::store::{DynamoStore, StoreError, UserStore, attribute};
+use shared::testing::{gateway_event, invocation, load_event, status_and_json};
+
+/// A table of its own for each test, so tests run in parallel on one server.
+async fn fresh_store(server: &LocalDynamo) -> DynamoStore {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let table = format!(
+        "users-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let client = server.client();
+    create_users_table(&client, &table).await.unwrap();
+    DynamoStore::new(client, table)
+}
+
+async fn raw_item(
+    store: &DynamoStore,
+    name: &str,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    store
+        .client()
+        .get_item()
+        .table_name(store.table_name())
+        .key(attribute::USERNAME, AttributeValue::S(name.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+fn s(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> String {
+    item[name].as_s().unwrap().clone()
+}
+
+fn put_event(name: &str, dob: &str) -> shared::http::ApiGatewayV2httpRequest {
+    let mut e = gateway_event("PUT", "/hello/{username}", Some(name));
+    e.body = Some(format!(r#"{{"dateOfBirth":"{dob}"}}"#));
+    e
+}
+
+#[tokio::test]
+async fn given_a_put_when_stored_in_dynamodb_then_the_item_has_the_documented_schema() {
+    let server = LocalDynamo::start();
+    let store = fresh_store(&server).await;
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+
+    let response = put_birthday::handler(&store, &clock, invocation(load_event("put-hello"))).await;
+
+    assert_eq!(response.status_code, 204);
+    let item = raw_item(&store, "Zoë").await.expect("the item was written");
+    assert_eq!(s(&item, "username"), "Zoë");
+    assert_eq!(s(&item, "dateOfBirth"), "1990-04-23");
+    assert_eq!(s(&item, "createdAt"), "2026-11-23T12:00:00Z");
+    assert_eq!(s(&item, "updatedAt"), "2026-11-23T12:00:00Z");
+    assert_eq!(item.len(), 4, "no other attributes: {item:?}");
+}
+
+#[tokio::test]
+async fn given_an_update_when_stored_then_created_at_is_kept_and_the_date_replaced() {
+    let server = LocalDynamo::start();
+    let store = fresh_store(&server).await;
+    let first = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let later = FixedClock::at_noon_utc(date(2026, 11, 30));
+
+    put_birthday::handler(&store, &first, invocation(put_event("Ann", "1990-01-01"))).await;
+    put_birthday::handler(&store, &later, invocation(put_event("Ann", "1985-06-15"))).await;
+
+    let item = raw_item(&store, "Ann").await.unwrap();
+    assert_eq!(s(&item, "dateOfBirth"), "1985-06-15");
+    assert_eq!(s(&item, "createdAt"), "2026-11-23T12:00:00Z");
+    assert_eq!(s(&item, "updatedAt"), "2026-11-30T12:00:00Z");
+}
+
+#[tokio::test]
+async fn given_a_stored_user_when_read_through_dynamodb_then_greeting_and_record_match() {
+    let server = LocalDynamo::start();
+    let store = fresh_store(&server).await;
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    put_birthday::handler(&store, &clock, invocation(put_event("Ann", "2000-02-29"))).await;
+
+    let hello = get_user_by_id::handler(
+        &store,
+        &clock,
+        invocation(gateway_event("GET", "/hello/{username}", Some("Ann"))),
+    )
+    .await;
+    let (status, body) = status_and_json(&hello);
+    assert_eq!(status, 200);
+    assert_eq!(body["message"], "Hello, Ann! Your birthday is in 97 days");
+
+    let user = get_user_by_id::handler(
+        &store,
+        &clock,
+        invocation(gateway_event("GET", "/users/{username}", Some("Ann"))),
+    )
+    .await;
+    let (_, body) = status_and_json(&user);
+    assert_eq!(body["nextBirthday"], "2027-02-28");
+    assert_eq!(body["createdAt"], "2026-11-23T12:00:00Z");
+
+    let unknown = get_user_by_id::handler(
+        &store,
+        &clock,
+        invocation(gateway_event("GET", "/users/{username}", Some("Bob"))),
+    )
+    .await;
+    assert_eq!(unknown.status_code, 404);
+}
+
+#[tokio::test]
+async fn given_rejected_requests_when_handled_then_dynamodb_is_untouched() {
+    let server = LocalDynamo::start();
+    let store = fresh_store(&server).await;
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
+    let before = raw_item(&store, "Ann").await;
+
+    for dob in ["2001-02-29", "2026-11-24", "1990-01-01T00:00:00Z", "nope"] {
+        let later = FixedClock::at_noon_utc(date(2026, 11, 24));
+        let r = put_birthday::handler(&store, &later, invocation(put_event("Ann", dob))).await;
+        assert_eq!(r.status_code, 400, "{dob}");
+    }
+    assert_eq!(raw_item(&store, "Ann").await, before);
+}
+
+#[tokio::test]
+async fn given_a_stored_item_of_the_wrong_shape_when_read_then_an_error_not_a_panic() {
+    let server = LocalDynamo::start();
+    let store = fresh_store(&server).await;
+    store
+        .client()
+        .put_item()
+        .table_name(store.table_name())
+        .item(attribute::USERNAME, AttributeValue::S("Ann".into()))
+        .item(
+            attribute::DATE_OF_BIRTH,
+            AttributeValue::N("19900101".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let err = store
+        .get(&Username::parse("Ann").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn given_an_unreachable_database_when_called_then_503_well_inside_the_function_timeout() {
+    // Nothing listens on this loopback port: connections are refused at once
+    // and the SDK's bounded retries give up.
+    let store = DynamoStore::new(
+        client_for(&format!("http://127.0.0.1:{}", free_port())),
+        "users",
+    );
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let started = Instant::now();
+
+    let response = put_birthday::handler(&store, &clock, invocation(load_event("put-hello"))).await;
+
+    assert_eq!(response.status_code, 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let missing_table = DynamoStore::new(LocalDynamo::start().client(), "no-such-table");
+    let response =
+        get_user_by_id::handler(&missing_table, &clock, invocation(load_event("get-users"))).await;
+    assert_eq!(status_and_json(&response).0, 503);
+}
