@@ -10,8 +10,13 @@ pub trait Clock: Send + Sync {
 
     /// Today's date in UTC: the API's notion of "today".
     fn today_utc(&self) -> Date {
-        self.now().to_zoned_datetime(TimeZone::UTC).date()
+        utc_date(self.now())
     }
+}
+
+/// The UTC calendar date of an instant.
+pub fn utc_date(t: Timestamp) -> Date {
+    t.to_zoned_datetime(TimeZone::UTC).date()
 }
 
 /// The real clock.

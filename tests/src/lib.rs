@@ -2,3 +2,5 @@
 //! loopback, and the users table in it.
 
 pub mod dynamodb;
+pub mod http;
+pub mod routes;

@@ -62,8 +62,8 @@ async fn given_a_put_when_stored_in_dynamodb_then_the_item_has_the_documented_sc
     let item = raw_item(&store, "Zoë").await.expect("the item was written");
     assert_eq!(s(&item, "username"), "Zoë");
     assert_eq!(s(&item, "dateOfBirth"), "1990-04-23");
-    assert_eq!(s(&item, "createdAt"), "2026-11-23T12:00:00Z");
-    assert_eq!(s(&item, "updatedAt"), "2026-11-23T12:00:00Z");
+    assert_eq!(s(&item, "createdAt"), "2026-11-23T12:00:00.000Z");
+    assert_eq!(s(&item, "updatedAt"), "2026-11-23T12:00:00.000Z");
     assert_eq!(item.len(), 4, "no other attributes: {item:?}");
 }
 
@@ -79,8 +79,8 @@ async fn given_an_update_when_stored_then_created_at_is_kept_and_the_date_replac
 
     let item = raw_item(&store, "Ann").await.unwrap();
     assert_eq!(s(&item, "dateOfBirth"), "1985-06-15");
-    assert_eq!(s(&item, "createdAt"), "2026-11-23T12:00:00Z");
-    assert_eq!(s(&item, "updatedAt"), "2026-11-30T12:00:00Z");
+    assert_eq!(s(&item, "createdAt"), "2026-11-23T12:00:00.000Z");
+    assert_eq!(s(&item, "updatedAt"), "2026-11-30T12:00:00.000Z");
 }
 
 #[tokio::test]
@@ -108,7 +108,7 @@ async fn given_a_stored_user_when_read_through_dynamodb_then_greeting_and_record
     .await;
     let (_, body) = status_and_json(&user);
     assert_eq!(body["nextBirthday"], "2027-02-28");
-    assert_eq!(body["createdAt"], "2026-11-23T12:00:00Z");
+    assert_eq!(body["createdAt"], "2026-11-23T12:00:00.000Z");
 
     let unknown = get_user_by_id::handler(
         &store,

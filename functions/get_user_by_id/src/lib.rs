@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use lambda_runtime::LambdaEvent;
 use shared::clock::Clock;
-use shared::domain::{Greeting, NextBirthday, Username};
+use shared::domain::{Greeting, NextBirthday, Username, timestamp};
 use shared::http::{
     ApiError, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, json, match_route, respond,
 };
@@ -84,8 +84,8 @@ fn record_body(record: &UserRecord, today: Date) -> ApiGatewayV2httpResponse {
             date_of_birth: record.date_of_birth.to_string(),
             next_birthday: next.date.to_string(),
             days_until_birthday: next.days_until,
-            created_at: record.created_at.to_string(),
-            updated_at: record.updated_at.to_string(),
+            created_at: timestamp::format_utc(record.created_at),
+            updated_at: timestamp::format_utc(record.updated_at),
         },
     )
 }

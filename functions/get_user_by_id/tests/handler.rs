@@ -102,8 +102,8 @@ async fn given_the_sam_events_when_invoked_then_both_routes_answer() {
             "dateOfBirth": "1990-04-23",
             "nextBirthday": "2027-04-23",
             "daysUntilBirthday": 151,
-            "createdAt": "2026-11-23T12:00:00Z",
-            "updatedAt": "2026-11-23T12:00:00Z",
+            "createdAt": "2026-11-23T12:00:00.000Z",
+            "updatedAt": "2026-11-23T12:00:00.000Z",
         })
     );
 }

@@ -1,7 +1,7 @@
 //! `PUT /hello/{username}`: stores a user's date of birth.
 
 use lambda_runtime::LambdaEvent;
-use shared::clock::Clock;
+use shared::clock::{Clock, utc_date};
 use shared::domain::{DateOfBirth, Username};
 use shared::http::{
     ApiError, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, decode_body, empty,
@@ -34,8 +34,7 @@ async fn put_birthday<S: UserStore, C: Clock>(
     let date = string_field(&mut body, "dateOfBirth", "1990-04-23")?;
     // One reading of the clock, so "today" and the stored timestamp agree.
     let now = clock.now();
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let date_of_birth = DateOfBirth::parse(&date, today)?;
+    let date_of_birth = DateOfBirth::parse(&date, utc_date(now))?;
     store
         .put_date_of_birth(&username, date_of_birth, now)
         .await?;

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use lambda_runtime::LambdaEvent;
 use shared::clock::Clock;
+use shared::domain::timestamp;
 use shared::http::{
     ApiError, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, json, match_route, respond,
 };
@@ -59,10 +60,8 @@ fn server_time<C: Clock>(
 }
 
 fn time_body(now: Timestamp, zone: &TimeZone) -> TimeBody<'_> {
-    let local = now.to_zoned_datetime(zone.clone());
     TimeBody {
-        // RFC 3339 with the zone's offset and milliseconds.
-        time: local.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
+        time: timestamp::format_in(now, zone),
         timezone: zone.iana_name().unwrap_or("Etc/Unknown"),
         epoch_seconds: now.as_second(),
     }

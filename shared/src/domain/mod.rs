@@ -3,6 +3,7 @@
 
 mod birthday;
 mod date_of_birth;
+pub mod timestamp;
 mod username;
 
 pub use birthday::{Greeting, NextBirthday};

@@ -31,11 +31,14 @@ impl Route {
     }
 }
 
+/// Path parameters by name, decoded.
+type Params<'e> = Vec<(&'static str, Cow<'e, str>)>;
+
 /// The route an event was sent to, with its path parameters decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteMatch<'e> {
     pub route: &'static Route,
-    params: Vec<(&'static str, Cow<'e, str>)>,
+    params: Params<'e>,
 }
 
 impl RouteMatch<'_> {
@@ -112,7 +115,7 @@ fn raw_path(event: &ApiGatewayV2httpRequest) -> &str {
 fn match_tail<'e>(
     route: &'static Route,
     segments: &[&'e str],
-) -> Result<Option<Vec<(&'static str, Cow<'e, str>)>>, ApiError> {
+) -> Result<Option<Params<'e>>, ApiError> {
     let template: Vec<&'static str> = route.segments().collect();
     let Some(start) = segments.len().checked_sub(template.len()) else {
         return Ok(None);

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::{StoreError, UserRecord, UserStore};
 use crate::config::StoreConfig;
-use crate::domain::{DateOfBirth, Username};
+use crate::domain::{DateOfBirth, Username, timestamp};
 
 /// The item's attribute names: the table's schema, in one place.
 pub mod attribute {
@@ -122,17 +122,12 @@ impl UserStore for DynamoStore {
             .expression_attribute_names("#updated", attribute::UPDATED_AT)
             .expression_attribute_names("#created", attribute::CREATED_AT)
             .expression_attribute_values(":dob", AttributeValue::S(date_of_birth.to_string()))
-            .expression_attribute_values(":now", AttributeValue::S(format_timestamp(now)))
+            .expression_attribute_values(":now", AttributeValue::S(timestamp::format_utc(now)))
             .send()
             .await
             .map_err(unavailable)?;
         Ok(())
     }
-}
-
-/// RFC 3339 in UTC with a `Z`, as the API shows timestamps.
-pub(crate) fn format_timestamp(t: Timestamp) -> String {
-    t.to_string()
 }
 
 fn record_from_item(

@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make dev` and `make test`.
+# Every target installs what it needs first (scripts/setup.sh, pinned versions).
+SHELL := /bin/bash
+
+.PHONY: dev test setup build sizes fmt lint clean
+
+## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
+dev: setup
+	scripts/local-api.sh serve
+
+## Run every check and test
+test:
+	scripts/test.sh
+
+## Install the pinned tools into .tools/
+setup:
+	scripts/setup.sh
+
+## Build the release binaries for Lambda (provided.al2023, arm64) and print their sizes
+build: setup
+	scripts/build.sh
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean:
+	scripts/local-api.sh stop || true
+	rm -rf target .aws-sam .local

@@ -1,0 +1,250 @@
+//! Black-box tests of the API contract over HTTP, against the local API that
+//! `make dev` runs (real function binaries behind `cargo lambda watch`, real
+//! DynamoDB API). `make test` starts it and sets LOCAL_API_URL.
+
+use api_tests::http::{send, unique_username};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(TimeZone::UTC)
+        .date()
+}
+
+/// A date of birth 30 years back whose birthday is `days` from today (never 29 February).
+fn born_days_ahead(days: i64) -> (Date, i64) {
+    let mut days = days;
+    loop {
+        let day = today().checked_add(days.days()).unwrap();
+        if !(day.month() == 2 && day.day() == 29) {
+            return (day.with().year(day.year() - 30).build().unwrap(), days);
+        }
+        days += 1;
+    }
+}
+
+fn put(name: &str, body: &str) -> api_tests::http::Reply {
+    send("PUT", &format!("/hello/{name}"), Some(body))
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn put_then_greeting_then_record() {
+    let name = unique_username("Ann");
+    let (born, days) = born_days_ahead(5);
+
+    let stored = put(&name, &format!(r#"{{"dateOfBirth":"{born}"}}"#));
+    assert_eq!((stored.status, stored.body.as_str()), (204, ""));
+
+    let hello = send("GET", &format!("/hello/{name}"), None);
+    assert_eq!(hello.status, 200);
+    assert_eq!(hello.content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        hello.message(),
+        format!("Hello, {name}! Your birthday is in {days} days")
+    );
+
+    let user = send("GET", &format!("/users/{name}"), None).json();
+    assert_eq!(user["username"], name.as_str());
+    assert_eq!(user["dateOfBirth"], born.to_string());
+    assert_eq!(user["daysUntilBirthday"], days);
+    assert_eq!(
+        user["nextBirthday"],
+        today().checked_add(days.days()).unwrap().to_string()
+    );
+    assert_eq!(user["createdAt"], user["updatedAt"]);
+    assert!(user["createdAt"].as_str().unwrap().ends_with('Z'), "{user}");
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn one_day_and_birthday_today() {
+    let name = unique_username("Bo");
+    let (born, days) = born_days_ahead(1);
+    put(&name, &format!(r#"{{"dateOfBirth":"{born}"}}"#));
+    let expected = if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    };
+    assert_eq!(
+        send("GET", &format!("/hello/{name}"), None).message(),
+        format!("Hello, {name}! Your birthday is in {expected}")
+    );
+
+    let (born, _) = born_days_ahead(0);
+    if born.with().year(today().year()).build().ok() == Some(today()) {
+        put(&name, &format!(r#"{{"dateOfBirth":"{born}"}}"#));
+        assert_eq!(
+            send("GET", &format!("/hello/{name}"), None).message(),
+            format!("Hello, {name}! Happy birthday!")
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn update_keeps_created_at_and_replaces_the_date() {
+    let name = unique_username("Cy");
+    put(&name, r#"{"dateOfBirth":"1990-01-01"}"#);
+    let first = send("GET", &format!("/users/{name}"), None).json();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(put(&name, r#"{"dateOfBirth":"1985-06-15"}"#).status, 204);
+    let second = send("GET", &format!("/users/{name}"), None).json();
+    assert_eq!(second["dateOfBirth"], "1985-06-15");
+    assert_eq!(second["createdAt"], first["createdAt"]);
+    assert_ne!(second["updatedAt"], first["updatedAt"]);
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn unicode_usernames_are_percent_decoded_and_case_is_kept() {
+    let name = format!("Zoë{}", unique_username("x"));
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphabetic() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    assert_eq!(put(&encoded, r#"{"dateOfBirth":"2000-02-29"}"#).status, 204);
+    let user = send("GET", &format!("/users/{encoded}"), None).json();
+    assert_eq!(user["username"], name.as_str());
+    let upper = encoded.replacen("Zo", "ZO", 1);
+    assert_eq!(send("GET", &format!("/users/{upper}"), None).status, 404);
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn bad_usernames_are_400_on_every_route() {
+    for name in [
+        "john1",
+        "john_doe",
+        "a.b",
+        "a%2Fb",
+        "a%00b",
+        "a%20b",
+        &"a".repeat(65),
+    ] {
+        for (method, path) in [("PUT", "hello"), ("GET", "hello"), ("GET", "users")] {
+            let reply = send(
+                method,
+                &format!("/{path}/{name}"),
+                Some(r#"{"dateOfBirth":"2000-01-01"}"#),
+            );
+            assert_eq!(reply.status, 400, "{method} /{path}/{name}: {}", reply.body);
+            assert!(!reply.message().is_empty());
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn bad_bodies_are_400_and_change_nothing() {
+    let name = unique_username("Di");
+    put(&name, r#"{"dateOfBirth":"1990-01-01"}"#);
+    let tomorrow = today().checked_add(1.day()).unwrap();
+    for (body, expected) in [
+        ("", "empty"),
+        ("{", "not valid JSON"),
+        ("[1]", "not a JSON object"),
+        ("{}", "missing"),
+        (r#"{"dateOfBirth":null}"#, "null"),
+        (r#"{"dateOfBirth":1}"#, "must be a string"),
+        (
+            r#"{"dateOfBirth":"2001-02-29"}"#,
+            "not a real calendar date",
+        ),
+        (
+            &format!(r#"{{"dateOfBirth":"{}"}}"#, today()),
+            "not in the past",
+        ),
+        (
+            &format!(r#"{{"dateOfBirth":"{tomorrow}"}}"#),
+            "not in the past",
+        ),
+        (r#"{"dateOfBirth":"1990-01-01T10:00:00Z"}"#, "date and time"),
+        (r#"{"dateOfBirth":"1990/01/01"}"#, "YYYY-MM-DD"),
+    ] {
+        let reply = put(&name, body);
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert!(
+            reply.message().contains(expected),
+            "{body}: {}",
+            reply.message()
+        );
+    }
+    let huge = format!(
+        r#"{{"dateOfBirth":"1991-01-01","pad":"{}"}}"#,
+        "x".repeat(20_000)
+    );
+    let reply = put(&name, &huge);
+    assert!(matches!(reply.status, 400 | 413), "{}", reply.status);
+    assert_eq!(
+        send("GET", &format!("/users/{name}"), None).json()["dateOfBirth"],
+        "1990-01-01"
+    );
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn unknown_users_routes_and_methods() {
+    let name = unique_username("Nobody");
+    for path in [format!("/hello/{name}"), format!("/users/{name}")] {
+        let reply = send("GET", &path, None);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(reply.message().contains(&name));
+    }
+    for path in ["/", "/nope", "/hello", "/users", "/hello/a/b"] {
+        let reply = send("GET", path, None);
+        assert_eq!(reply.status, 404, "{path}: {}", reply.body);
+        assert!(!reply.message().is_empty());
+    }
+    for (method, path) in [
+        ("DELETE", "/hello/Ann"),
+        ("POST", "/hello/Ann"),
+        ("PUT", "/users/Ann"),
+        ("POST", "/time"),
+    ] {
+        let reply = send(method, path, Some("{}"));
+        assert!(
+            matches!(reply.status, 404 | 405),
+            "{method} {path}: {}",
+            reply.status
+        );
+        assert!(!reply.message().is_empty());
+    }
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn time_in_the_server_zone_and_in_a_named_one() {
+    let before = jiff::Timestamp::now().as_second();
+    let reply = send("GET", "/time", None);
+    assert_eq!(reply.status, 200);
+    let body = reply.json();
+    let epoch = body["epochSeconds"].as_i64().unwrap();
+    assert!((before..=before + 5).contains(&epoch), "{body}");
+    let time: jiff::Timestamp = body["time"].as_str().unwrap().parse().unwrap();
+    assert_eq!(time.as_second(), epoch);
+    assert!(
+        TimeZone::get(body["timezone"].as_str().unwrap()).is_ok(),
+        "{body}"
+    );
+
+    let kolkata = send("GET", "/time?tz=Asia/Kolkata", None).json();
+    assert!(
+        kolkata["time"].as_str().unwrap().ends_with("+05:30"),
+        "{kolkata}"
+    );
+    assert_eq!(kolkata["timezone"], "Asia/Kolkata");
+
+    let unknown = send("GET", "/time?tz=Mars/Base", None);
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.message().contains("Mars/Base"));
+}

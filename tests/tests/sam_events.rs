@@ -1,0 +1,94 @@
+//! Every `sam local invoke` event in `events/` runs through the real function
+//! binaries with `cargo lambda invoke` (there is no Docker for SAM here), and
+//! answers as the contract says.
+
+use std::path::Path;
+use std::process::Command;
+
+use api_tests::dynamodb::workspace_root;
+use api_tests::routes::local_function_for;
+
+fn invoke(event_file: &Path) -> serde_json::Value {
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(event_file).unwrap()).unwrap();
+    let route_key = event["routeKey"].as_str().expect("routeKey");
+    let (method, path) = route_key.split_once(' ').expect("METHOD /path");
+    let function = local_function_for(method, path)
+        .unwrap_or_else(|| panic!("no function serves {route_key} in the local router"));
+    let url = api_tests::http::base_url();
+    let port = url.rsplit(':').next().unwrap();
+    let output = Command::new("cargo")
+        .args([
+            "lambda",
+            "invoke",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            port,
+        ])
+        .arg("--data-file")
+        .arg(event_file)
+        .args(["--output-format", "json", &function])
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo lambda is installed by `make setup`");
+    assert!(
+        output.status.success(),
+        "cargo lambda invoke {function} {}: {}",
+        event_file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON response")
+}
+
+fn body(response: &serde_json::Value) -> serde_json::Value {
+    serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap()
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn every_sam_event_answers_as_the_contract_says() {
+    let events = workspace_root().join("events");
+    let run = |name: &str| invoke(&events.join(format!("{name}.json")));
+
+    assert_eq!(run("put-hello")["statusCode"], 204);
+    assert_eq!(run("put-hello-base64")["statusCode"], 204);
+    let hello = run("get-hello");
+    assert_eq!(hello["statusCode"], 200);
+    assert!(
+        body(&hello)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hello, Zoë! ")
+    );
+    let user = run("get-users");
+    assert_eq!(user["statusCode"], 200);
+    assert_eq!(body(&user)["dateOfBirth"], "1990-04-23");
+    let time = run("get-time");
+    assert_eq!(time["statusCode"], 200);
+    assert!(body(&time)["epochSeconds"].is_i64());
+    assert_eq!(body(&run("get-time-tz"))["timezone"], "Asia/Kolkata");
+
+    // And no event file is left untested.
+    let tested = [
+        "put-hello",
+        "put-hello-base64",
+        "get-hello",
+        "get-users",
+        "get-time",
+        "get-time-tz",
+        "env",
+    ];
+    for entry in std::fs::read_dir(&events).unwrap() {
+        let name = entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_owned();
+        assert!(
+            tested.contains(&name.as_str()),
+            "events/{name}.json has no test"
+        );
+    }
+}
