@@ -2,7 +2,7 @@
 # Every target installs what it needs first (scripts/setup.sh, pinned versions).
 SHELL := /bin/bash
 
-.PHONY: dev test setup build sizes fmt lint clean
+.PHONY: dev test setup build diagram fmt lint clean
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
 dev: setup
@@ -29,3 +29,7 @@ lint:
 clean:
 	scripts/local-api.sh stop || true
 	rm -rf target .aws-sam .local
+
+## Regenerate the README's architecture diagram from the templates
+diagram:
+	scripts/diagram.sh

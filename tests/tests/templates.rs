@@ -1,0 +1,261 @@
+//! Invariants across the templates, the OpenAPI document, the local router
+//! and the README: what a reviewer would otherwise check by eye.
+
+use std::collections::BTreeSet;
+
+use api_tests::dynamodb::workspace_root;
+use api_tests::routes::{local_function_for, local_route_paths};
+use api_tests::templates::{
+    api_routes, diagram, dynamodb_actions, functions, intrinsic, load, nested_stacks,
+    openapi_operations, resources, scalar,
+};
+
+fn crate_of_alias(alias_parameter: &str) -> String {
+    functions()
+        .into_iter()
+        .find(|(id, _, _)| {
+            format!("{}AliasArn", id.trim_end_matches("Function")) == alias_parameter
+        })
+        .map(|(_, krate, _)| krate)
+        .unwrap_or_else(|| panic!("no function publishes {alias_parameter}"))
+}
+
+#[test]
+fn api_stack_routes_equal_the_openapi_document() {
+    let from_template: BTreeSet<(String, String, String)> = api_routes()
+        .into_iter()
+        .map(|(key, alias)| {
+            let (method, path) = key.split_once(' ').unwrap();
+            (method.to_owned(), path.to_owned(), crate_of_alias(&alias))
+        })
+        .collect();
+    assert_eq!(from_template, openapi_operations());
+}
+
+#[test]
+fn local_router_serves_the_openapi_routes_with_the_same_functions() {
+    for (method, path, function) in openapi_operations() {
+        assert_eq!(
+            local_function_for(&method, &path).as_deref(),
+            Some(function.as_str()),
+            "{method} {path}"
+        );
+    }
+    let openapi_paths: BTreeSet<String> = openapi_operations()
+        .into_iter()
+        .map(|(_, p, _)| p)
+        .collect();
+    assert_eq!(local_route_paths(), openapi_paths);
+}
+
+#[test]
+fn handlers_declare_the_openapi_routes() {
+    let declared: BTreeSet<(String, String, String)> = [
+        ("server_time", server_time::ROUTES),
+        ("put_birthday", put_birthday::ROUTES),
+        ("get_user_by_id", get_user_by_id::ROUTES),
+    ]
+    .into_iter()
+    .flat_map(|(function, routes)| {
+        routes
+            .iter()
+            .map(move |r| (r.method.to_owned(), r.path.to_owned(), function.to_owned()))
+    })
+    .collect();
+    assert_eq!(declared, openapi_operations());
+}
+
+#[test]
+fn readme_lists_exactly_the_openapi_routes_and_the_generated_diagram() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    for (method, path, _) in openapi_operations() {
+        assert!(
+            readme.contains(&format!("`{method} {path}`")),
+            "README does not document {method} {path}"
+        );
+    }
+    assert!(
+        readme.contains(&diagram()),
+        "README's architecture diagram is stale: run `make diagram`\n{}",
+        diagram()
+    );
+}
+
+#[test]
+fn every_function_is_arm64_rust_with_a_live_alias_json_logs_and_its_own_log_group() {
+    let template = load("stacks/functions.yaml");
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"], "provided.al2023");
+    assert_eq!(globals["Architectures"][0], "arm64");
+    assert_eq!(globals["Handler"], "bootstrap");
+    assert_eq!(globals["AutoPublishAlias"], "live");
+    assert_eq!(globals["Tracing"], "Active");
+    let crates: BTreeSet<String> = functions().into_iter().map(|(_, k, _)| k).collect();
+    assert_eq!(
+        crates,
+        ["get_user_by_id", "put_birthday", "server_time"]
+            .map(String::from)
+            .into()
+    );
+    for (id, krate, function) in functions() {
+        assert_eq!(
+            function["Metadata"]["BuildMethod"], "rust-cargolambda",
+            "{id}"
+        );
+        assert!(
+            workspace_root()
+                .join("functions")
+                .join(&krate)
+                .join("Cargo.toml")
+                .exists(),
+            "{id}"
+        );
+        let logging = &function["Properties"]["LoggingConfig"];
+        assert_eq!(logging["LogFormat"], "JSON", "{id}");
+        let log_group = scalar(&logging["LogGroup"]).unwrap();
+        assert_eq!(
+            template["Resources"][log_group]["Type"], "AWS::Logs::LogGroup",
+            "{id}"
+        );
+        assert!(
+            intrinsic(&template["Resources"][log_group]["Properties"]["RetentionInDays"]).is_some(),
+            "{id}: retention per stage"
+        );
+        let alarms = function["Properties"]["DeploymentPreference"]["Alarms"]
+            .as_sequence()
+            .unwrap();
+        let metrics: BTreeSet<&str> = alarms
+            .iter()
+            .map(|a| {
+                template["Resources"][scalar(a).unwrap()]["Properties"]["MetricName"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            metrics,
+            ["Duration", "Errors"].into(),
+            "{id}: rolled back on errors and latency"
+        );
+    }
+}
+
+#[test]
+fn deployments_are_all_at_once_in_dev_and_canaries_in_staging_and_prod() {
+    let template = load("stacks/functions.yaml");
+    let stages = &template["Mappings"]["StageSettings"];
+    assert_eq!(stages["dev"]["DeploymentType"], "AllAtOnce");
+    for stage in ["staging", "prod"] {
+        assert!(
+            stages[stage]["DeploymentType"]
+                .as_str()
+                .unwrap()
+                .starts_with("Canary"),
+            "{stage}"
+        );
+    }
+    let preference = &template["Globals"]["Function"]["DeploymentPreference"]["Type"];
+    assert_eq!(intrinsic(preference).unwrap().0, "!FindInMap");
+}
+
+#[test]
+fn each_function_may_call_only_the_dynamodb_actions_its_code_calls() {
+    // The store's trait methods and the one SDK operation each makes.
+    let store =
+        std::fs::read_to_string(workspace_root().join("shared/src/store/dynamodb.rs")).unwrap();
+    let operations = [
+        ("get(", "get_item()", "dynamodb:GetItem"),
+        ("put_date_of_birth(", "update_item()", "dynamodb:UpdateItem"),
+    ];
+    for (_, sdk_call, _) in operations {
+        assert!(
+            store.contains(&format!(".{sdk_call}")),
+            "the store no longer calls {sdk_call}"
+        );
+    }
+    for (id, krate, function) in functions() {
+        let code: String = std::fs::read_to_string(
+            workspace_root()
+                .join("functions")
+                .join(&krate)
+                .join("src/lib.rs"),
+        )
+        .unwrap()
+        .split_whitespace()
+        .collect();
+        let called: BTreeSet<String> = operations
+            .iter()
+            .filter(|(method, _, _)| code.contains(&format!("store.{method}")))
+            .map(|(_, _, action)| action.to_string())
+            .collect();
+        let granted: BTreeSet<String> = dynamodb_actions(&function).into_iter().collect();
+        assert_eq!(granted, called, "{id}");
+        for policy in function["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["Statement"].as_sequence().unwrap() {
+                assert_eq!(
+                    scalar(&statement["Resource"]),
+                    Some("TableArn"),
+                    "{id}: the table only"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_table_has_point_in_time_recovery_encryption_and_prod_protection() {
+    let database = load("stacks/database.yaml");
+    let table = &database["Resources"]["UsersTable"];
+    let props = &table["Properties"];
+    assert_eq!(props["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        props["KeySchema"][0]["AttributeName"],
+        api_tests::dynamodb::PARTITION_KEY
+    );
+    assert_eq!(
+        props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(props["SSESpecification"]["SSEEnabled"], true);
+    let (tag, args) = intrinsic(&props["DeletionProtectionEnabled"]).unwrap();
+    assert_eq!(
+        (tag.as_str(), &args[0], &args[1]),
+        ("!If", &"IsProd".into(), &true.into())
+    );
+    assert_eq!(intrinsic(&table["DeletionPolicy"]).unwrap().1[1], "Retain");
+    for backup in ["BackupVault", "BackupPlan", "BackupSelection"] {
+        assert_eq!(
+            database["Resources"][backup]["Condition"], "IsProd",
+            "{backup}"
+        );
+    }
+}
+
+#[test]
+fn nested_stacks_exist_and_no_resource_has_a_hard_coded_physical_name() {
+    let stacks = nested_stacks();
+    let ids: BTreeSet<&str> = stacks.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["Api", "Database", "Functions", "Monitoring"].into());
+    for (_, location) in &stacks {
+        let template = load(location);
+        for (id, resource) in resources(&template) {
+            let props = &resource["Properties"];
+            for key in [
+                "TableName",
+                "FunctionName",
+                "RoleName",
+                "TopicName",
+                "LogGroupName",
+            ] {
+                // Names made from the stack's own name are allowed; literals are not.
+                if let serde_norway::Value::String(name) = &props[key] {
+                    panic!("{location} {id} hard-codes {key} {name}");
+                }
+            }
+        }
+    }
+}
