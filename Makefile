@@ -2,7 +2,7 @@
 # Every target installs what it needs first (scripts/setup.sh, pinned versions).
 SHELL := /bin/bash
 
-.PHONY: dev test setup build diagram fmt lint clean
+.PHONY: dev test setup build diagram smoke fmt lint clean
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
 dev: setup
@@ -33,3 +33,7 @@ clean:
 ## Regenerate the README's architecture diagram from the templates
 diagram:
 	scripts/diagram.sh
+
+## Smoke-check a running API: make smoke API_URL=https://...
+smoke:
+	cargo run --quiet --release -p smoke -- "$(API_URL)"

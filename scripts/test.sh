@@ -31,6 +31,9 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 
 step "Running the tests: unit, handler, DynamoDB integration, SAM events, black-box HTTP"
 cargo test --workspace --quiet -- --include-ignored
+
+step "Smoke checks (as the pipelines run them after a deployment) against the local API"
+target/debug/smoke "$LOCAL_API_URL"
 scripts/local-api.sh stop
 trap - EXIT
 

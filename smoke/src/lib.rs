@@ -1,0 +1,201 @@
+//! Smoke checks of the API contract against any base URL: the happy paths
+//! and a few bad inputs, each a named check with a pass/fail line.
+//!
+//! They write one user, `Smoketest`, whose date of birth is rewritten on every
+//! run, so repeated runs against a stage leave a single record behind.
+
+pub mod http;
+
+use http::{Reply, send_to};
+use serde_json::Value;
+
+/// The user the checks write.
+pub const SMOKE_USER: &str = "Smoketest";
+
+/// The outcome of one check.
+#[derive(Debug)]
+pub struct Outcome {
+    pub name: &'static str,
+    pub result: Result<(), String>,
+}
+
+type Check = (&'static str, fn(&Api) -> Result<(), String>);
+
+/// The checks, in order: later ones read what earlier ones wrote.
+const CHECKS: &[Check] = &[
+    ("GET /time answers the server time", time),
+    ("GET /time?tz=Asia/Kolkata answers in +05:30", time_in_zone),
+    ("GET /time?tz=Not/AZone is a 400", unknown_zone),
+    ("PUT /hello/{username} stores a date of birth", put_birthday),
+    ("GET /hello/{username} greets", greeting),
+    ("GET /users/{username} returns the record", record),
+    (
+        "PUT a future date is a 400 and changes nothing",
+        future_date,
+    ),
+    ("PUT malformed JSON is a 400", malformed_json),
+    ("an invalid username is a 400", invalid_username),
+    ("an unknown user is a 404", unknown_user),
+];
+
+/// Runs every check against `base_url`.
+pub fn run(base_url: &str) -> Vec<Outcome> {
+    let api = Api { base_url };
+    CHECKS
+        .iter()
+        .map(|(name, check)| Outcome {
+            name,
+            result: check(&api),
+        })
+        .collect()
+}
+
+struct Api<'a> {
+    base_url: &'a str,
+}
+
+impl Api<'_> {
+    fn send(&self, method: &str, path: &str, body: Option<&str>) -> Result<Reply, String> {
+        send_to(self.base_url, method, path, body)
+    }
+
+    fn expect(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        status: u16,
+    ) -> Result<Reply, String> {
+        let reply = self.send(method, path, body)?;
+        if reply.status != status {
+            return Err(format!(
+                "{method} {path}: expected {status}, got {}: {}",
+                reply.status, reply.body
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// A 4xx whose body is `{"message": "..."}`.
+    fn expect_error(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        status: u16,
+    ) -> Result<(), String> {
+        let reply = self.expect(method, path, body, status)?;
+        match reply.try_json()?.get("message") {
+            Some(Value::String(m)) if !m.is_empty() => Ok(()),
+            _ => Err(format!("{method} {path}: no message in {}", reply.body)),
+        }
+    }
+}
+
+fn field<'v>(json: &'v Value, name: &str) -> Result<&'v Value, String> {
+    json.get(name)
+        .ok_or_else(|| format!("no {name:?} in {json}"))
+}
+
+fn time(api: &Api) -> Result<(), String> {
+    let json = api.expect("GET", "/time", None, 200)?.try_json()?;
+    let time = field(&json, "time")?.as_str().unwrap_or_default();
+    let parsed: jiff::Timestamp = time.parse().map_err(|e| format!("time {time:?}: {e}"))?;
+    let epoch = field(&json, "epochSeconds")?
+        .as_i64()
+        .ok_or("epochSeconds is not an integer")?;
+    if parsed.as_second() != epoch {
+        return Err(format!("time {time} and epochSeconds {epoch} disagree"));
+    }
+    field(&json, "timezone")?
+        .as_str()
+        .ok_or("timezone is not a string")?;
+    Ok(())
+}
+
+fn time_in_zone(api: &Api) -> Result<(), String> {
+    let json = api
+        .expect("GET", "/time?tz=Asia/Kolkata", None, 200)?
+        .try_json()?;
+    let time = field(&json, "time")?.as_str().unwrap_or_default();
+    if !time.ends_with("+05:30") || json["timezone"] != "Asia/Kolkata" {
+        return Err(format!("not in Asia/Kolkata: {json}"));
+    }
+    Ok(())
+}
+
+fn unknown_zone(api: &Api) -> Result<(), String> {
+    api.expect_error("GET", "/time?tz=Not/AZone", None, 400)
+}
+
+const SMOKE_DATE: &str = "1990-04-23";
+
+fn put_birthday(api: &Api) -> Result<(), String> {
+    let body = format!(r#"{{"dateOfBirth":"{SMOKE_DATE}"}}"#);
+    let reply = api.expect("PUT", &format!("/hello/{SMOKE_USER}"), Some(&body), 204)?;
+    if !reply.body.is_empty() {
+        return Err(format!("204 with a body: {:?}", reply.body));
+    }
+    Ok(())
+}
+
+fn greeting(api: &Api) -> Result<(), String> {
+    let json = api
+        .expect("GET", &format!("/hello/{SMOKE_USER}"), None, 200)?
+        .try_json()?;
+    let message = field(&json, "message")?.as_str().unwrap_or_default();
+    let expected = format!("Hello, {SMOKE_USER}! ");
+    let rest = message
+        .strip_prefix(&expected)
+        .ok_or(format!("unexpected greeting {message:?}"))?;
+    let well_formed = rest == "Happy birthday!"
+        || rest == "Your birthday is in 1 day"
+        || rest
+            .strip_prefix("Your birthday is in ")
+            .and_then(|r| r.strip_suffix(" days"))
+            .is_some_and(|n| n.parse::<u16>().is_ok_and(|n| n > 1));
+    if !well_formed {
+        return Err(format!("unexpected greeting {message:?}"));
+    }
+    Ok(())
+}
+
+fn record(api: &Api) -> Result<(), String> {
+    let json = api
+        .expect("GET", &format!("/users/{SMOKE_USER}"), None, 200)?
+        .try_json()?;
+    if json["username"] != SMOKE_USER || json["dateOfBirth"] != SMOKE_DATE {
+        return Err(format!("unexpected record {json}"));
+    }
+    for name in [
+        "nextBirthday",
+        "daysUntilBirthday",
+        "createdAt",
+        "updatedAt",
+    ] {
+        field(&json, name)?;
+    }
+    Ok(())
+}
+
+fn future_date(api: &Api) -> Result<(), String> {
+    api.expect_error(
+        "PUT",
+        &format!("/hello/{SMOKE_USER}"),
+        Some(r#"{"dateOfBirth":"2999-01-01"}"#),
+        400,
+    )?;
+    record(api)
+}
+
+fn malformed_json(api: &Api) -> Result<(), String> {
+    api.expect_error("PUT", &format!("/hello/{SMOKE_USER}"), Some("{"), 400)
+}
+
+fn invalid_username(api: &Api) -> Result<(), String> {
+    api.expect_error("GET", "/hello/john1", None, 400)
+}
+
+fn unknown_user(api: &Api) -> Result<(), String> {
+    api.expect_error("GET", "/users/Smoketestnobody", None, 404)
+}
