@@ -2,7 +2,7 @@
 # Every target installs what it needs first (scripts/setup.sh, pinned versions).
 SHELL := /bin/bash
 
-.PHONY: dev test setup build diagram smoke fmt lint clean
+.PHONY: dev test setup build diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
 dev: setup
@@ -37,3 +37,9 @@ diagram:
 ## Smoke-check a running API: make smoke API_URL=https://...
 smoke:
 	cargo run --quiet --release -p smoke -- "$(API_URL)"
+
+## Delivery steps (they talk to AWS; see scripts/deliver.sh and README "Delivery")
+package deploy-packaged smoke-deployed release-gate pipeline:
+	scripts/deliver.sh $@
+
+## Deploy the pipeline of a stage: make pipeline STAGE=dev CONNECTION_ARN=... REPOSITORY=owner/name

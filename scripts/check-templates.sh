@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The templates, checked offline by AWS's own tools: sam validate --lint and
-# cfn-lint on the root and every nested template (validate on the root alone
-# does not look inside nested ones), checkov with zero failed checks, and
+# cfn-lint on the root, every nested template (validate on the root alone
+# does not look inside nested ones) and the pipeline; checkov with zero failed
+# checks; the GitHub workflows against their schema and checkov; and
 # sam build of all three functions for arm64 without Docker.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
-templates=(template.yaml stacks/*.yaml)
+templates=(template.yaml stacks/*.yaml cicd/pipeline.yaml)
 
 for t in "${templates[@]}"; do
   log "sam validate --lint $t"
@@ -22,6 +23,10 @@ log "checkov (cloudformation)"
 checkov_args=(--skip-download --quiet --compact)
 for t in "${templates[@]}"; do checkov_args+=(-f "$t"); done
 checkov "${checkov_args[@]}" --framework cloudformation
+
+log "GitHub workflows: schema (check-jsonschema) and checkov (github_actions)"
+check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+checkov --skip-download --quiet --compact --framework github_actions -d .github
 
 log "sam build (arm64, cargo-lambda with zig, no Docker)"
 sam build --template template.yaml

@@ -259,3 +259,44 @@ fn nested_stacks_exist_and_no_resource_has_a_hard_coded_physical_name() {
         }
     }
 }
+
+#[test]
+fn pipelines_build_with_make_gate_only_prod_and_smoke_test_after_deploying() {
+    let pipeline = load("cicd/pipeline.yaml");
+    let stages: Vec<&serde_norway::Value> =
+        pipeline["Resources"]["Pipeline"]["Properties"]["Stages"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .collect();
+    let name = |stage: &serde_norway::Value| -> String {
+        match intrinsic(stage) {
+            // `!If [IsProd, {stage}, NoValue]`: a stage only prod has.
+            Some((tag, args)) => {
+                assert_eq!((tag.as_str(), &args[0]), ("!If", &"IsProd".into()));
+                format!("prod:{}", args[1]["Name"].as_str().unwrap())
+            }
+            None => stage["Name"].as_str().unwrap().to_owned(),
+        }
+    };
+    let names: Vec<String> = stages.iter().map(|s| name(s)).collect();
+    assert_eq!(
+        names,
+        ["Source", "Build", "prod:ReleaseGate", "Deploy", "SmokeTest"]
+    );
+
+    let buildspec = std::fs::read_to_string(workspace_root().join("buildspec.yml")).unwrap();
+    assert!(
+        buildspec.contains("- make test"),
+        "the Build stage runs make test"
+    );
+    let workflow =
+        std::fs::read_to_string(workspace_root().join(".github/workflows/pull-request.yml"))
+            .unwrap();
+    assert!(
+        workflow.contains("run: make test"),
+        "pull requests run make test"
+    );
+    let ci = std::fs::read_to_string(workspace_root().join(".ci/run")).unwrap();
+    assert!(ci.contains("make test"));
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The delivery steps the pipelines run (cicd/pipeline.yaml), as make targets
+# so that a person can run the same step by hand:
+#   package          sam package the built stack into $ARTIFACT_BUCKET     (Build stage)
+#   deploy-packaged  sam deploy packaged.yaml as birthdays-$STAGE          (Deploy stage)
+#   smoke-deployed   smoke checks against the stack's ApiUrl output        (SmokeTest stage)
+#   release-gate     approve the pending prod release inside the window    (ReleaseGate stage)
+#   pipeline         deploy the pipeline of $STAGE                         (once per stage)
+# Unlike the rest of the project these talk to AWS: they need credentials.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.tools/venv/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
+export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
+
+need() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
+stack() { echo "birthdays-$STAGE"; }
+
+case "${1:-}" in
+  package)
+    need STAGE "dev, staging or prod"; need ARTIFACT_BUCKET "the pipeline's artifact bucket"
+    sam package --template-file .aws-sam/build/template.yaml --output-template-file packaged.yaml \
+      --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE"
+    ;;
+  deploy-packaged)
+    need STAGE "dev, staging or prod"; need ARTIFACT_BUCKET "the pipeline's artifact bucket"
+    need CFN_ROLE_ARN "the CloudFormation role the pipeline stack creates"
+    scripts/setup.sh >/dev/null
+    sam deploy --template-file packaged.yaml --config-env "$STAGE" --stack-name "$(stack)" \
+      --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE" --role-arn "$CFN_ROLE_ARN" \
+      --no-confirm-changeset --no-fail-on-empty-changeset
+    ;;
+  smoke-deployed)
+    need STAGE "dev, staging or prod"
+    url=$(aws cloudformation describe-stacks --stack-name "$(stack)" \
+      --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text)
+    target/debug/smoke "$url"
+    ;;
+  release-gate)
+    need PIPELINE "the pipeline's name"
+    if target/debug/release-gate cicd/release-window.json; then
+      token=$(aws codepipeline get-pipeline-state --name "$PIPELINE" \
+        --query "stageStates[?stageName=='ReleaseGate'].actionStates[?actionName=='Approve'].latestExecution.token | [0][0]" --output text)
+      aws codepipeline put-approval-result --pipeline-name "$PIPELINE" --stage-name ReleaseGate \
+        --action-name Approve --token "$token" \
+        --result "summary=Inside the release window (cicd/release-window.json),status=Approved"
+    fi
+    ;;
+  pipeline)
+    need STAGE "dev, staging or prod"; need CONNECTION_ARN "an AVAILABLE CodeStar connection to GitHub"
+    need REPOSITORY "owner/name on GitHub"
+    case "$STAGE" in dev) branch=dev ;; staging) branch=staging ;; prod) branch=main ;;
+      *) echo "error: STAGE must be dev, staging or prod" >&2; exit 2 ;; esac
+    email=$(python3 -c 'import json; print(json.load(open("cicd/owner.json"))["email"])')
+    sam deploy --template-file cicd/pipeline.yaml --stack-name "birthdays-pipeline-$STAGE" \
+      --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+      --parameter-overrides "Stage=$STAGE" "Branch=$branch" "FullRepositoryId=$REPOSITORY" \
+        "ConnectionArn=$CONNECTION_ARN" "OwnerEmail=$email"
+    ;;
+  *) echo "usage: $0 package|deploy-packaged|smoke-deployed|release-gate|pipeline" >&2; exit 2 ;;
+esac
