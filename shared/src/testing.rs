@@ -70,3 +70,11 @@ pub fn status_and_json(response: &ApiGatewayV2httpResponse) -> (i64, serde_json:
     };
     (response.status_code, body)
 }
+
+/// Sends logs to the test's captured output, so a failing test shows them.
+pub fn capture_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("info")
+        .try_init();
+}

@@ -13,6 +13,7 @@ use shared::testing::{gateway_event, invocation, load_event, status_and_json};
 
 /// A table of its own for each test, so tests run in parallel on one server.
 async fn fresh_store(server: &LocalDynamo) -> DynamoStore {
+    shared::testing::capture_logs();
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let table = format!(
         "users-{}-{}",
@@ -74,8 +75,10 @@ async fn given_an_update_when_stored_then_created_at_is_kept_and_the_date_replac
     let first = FixedClock::at_noon_utc(date(2026, 11, 23));
     let later = FixedClock::at_noon_utc(date(2026, 11, 30));
 
-    put_birthday::handler(&store, &first, invocation(put_event("Ann", "1990-01-01"))).await;
-    put_birthday::handler(&store, &later, invocation(put_event("Ann", "1985-06-15"))).await;
+    for (clock, dob) in [(&first, "1990-01-01"), (&later, "1985-06-15")] {
+        let put = put_birthday::handler(&store, clock, invocation(put_event("Ann", dob))).await;
+        assert_eq!(status_and_json(&put), (204, serde_json::Value::Null));
+    }
 
     let item = raw_item(&store, "Ann").await.unwrap();
     assert_eq!(s(&item, "dateOfBirth"), "1985-06-15");
@@ -88,7 +91,9 @@ async fn given_a_stored_user_when_read_through_dynamodb_then_greeting_and_record
     let server = LocalDynamo::start();
     let store = fresh_store(&server).await;
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
-    put_birthday::handler(&store, &clock, invocation(put_event("Ann", "2000-02-29"))).await;
+    let put =
+        put_birthday::handler(&store, &clock, invocation(put_event("Ann", "2000-02-29"))).await;
+    assert_eq!(status_and_json(&put), (204, serde_json::Value::Null));
 
     let hello = get_user_by_id::handler(
         &store,
@@ -124,7 +129,9 @@ async fn given_rejected_requests_when_handled_then_dynamodb_is_untouched() {
     let server = LocalDynamo::start();
     let store = fresh_store(&server).await;
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
-    put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
+    let put =
+        put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
+    assert_eq!(put.status_code, 204);
     let before = raw_item(&store, "Ann").await;
 
     for dob in ["2001-02-29", "2026-11-24", "1990-01-01T00:00:00Z", "nope"] {
