@@ -275,3 +275,60 @@ async fn given_the_wrong_route_when_invoked_then_404_or_405_as_json() {
     assert_eq!(status_and_json(&response).0, 405);
     assert_eq!(response.headers["allow"], "GET, PUT");
 }
+
+// --- hostile shapes ---------------------------------------------------------
+
+#[tokio::test]
+async fn given_hostile_bodies_when_put_then_400_or_413_and_nothing_is_stored() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let store = InMemoryStore::default();
+    let deep = format!("{}{}", "[".repeat(100_000 / 2), "]".repeat(100_000 / 2));
+    let deep_object = format!(
+        r#"{{"dateOfBirth":"1990-01-01","x":{}1{}}}"#,
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let cases: Vec<(String, bool, u16)> = vec![
+        (deep, false, 413),
+        (deep_object, false, 400),
+        (b64(&[0xff, 0xfe, b'{', 0x80]), true, 400),
+        (b64(br#"{"dateOfBirth":"1990-01-01"#), true, 400),
+        ("%%%not-base64%%%".into(), true, 400),
+        (b64(&vec![b' '; 20 * 1024]), true, 413),
+        ("\u{0}".into(), false, 400),
+        (r#"{"dateOfBirth":"1990-01-01\u0000"}"#.into(), false, 400),
+        (r#"{"dateOfBirth":"１９９０-01-01"}"#.into(), false, 400),
+    ];
+    for (body, base64, expected) in cases {
+        let mut event = with_body(
+            gateway_event("PUT", "/hello/{username}", Some("Ann")),
+            &body,
+        );
+        event.is_base64_encoded = base64;
+        let (status, json) = put(&store, &today(), event).await;
+        assert_eq!(status, i64::from(expected), "{:.80}: {json}", body);
+        assert!(json["message"].is_string());
+    }
+    assert_eq!(stored_date(&store, "Ann").await, None);
+}
+
+#[tokio::test]
+async fn given_duplicate_keys_when_put_then_400_because_the_request_is_ambiguous() {
+    let store = InMemoryStore::default();
+    let body = r#"{"dateOfBirth":"1980-01-01","dateOfBirth":"1990-04-23"}"#;
+    let (status, json) = put(
+        &store,
+        &today(),
+        with_body(gateway_event("PUT", "/hello/{username}", Some("Ann")), body),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("appears more than once")
+    );
+    assert_eq!(stored_date(&store, "Ann").await, None);
+}

@@ -92,53 +92,67 @@ mod tests {
 }
 
 /// Reads the string field `name` from a JSON object body, with a message for
-/// each way the body can be wrong. Parsed in place by simd-json (which limits
-/// nesting depth), so the bytes are taken mutably.
+/// each way the body can be wrong. simd-json parses the bytes in place (hence
+/// `&mut`) into a flat tape, limiting nesting depth; only the top level is
+/// read. A key given twice is rejected: parsers disagree on which one wins,
+/// so the request is ambiguous.
 pub fn string_field(body: &mut [u8], name: &str, example: &str) -> Result<String, ApiError> {
-    use simd_json::prelude::*;
+    use simd_json::{Node, StaticNode};
 
     let send = || format!(r#"send a JSON object such as {{"{name}": "{example}"}}"#);
+    let bad = |what: String| Err(ApiError::bad_request(format!("{what}: {}", send())));
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(format!(
-            "the request body is empty: {}",
-            send()
-        )));
+        return bad("the request body is empty".into());
     }
-    let value = simd_json::to_borrowed_value(body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the request body is not valid JSON ({e}): {}",
-            send()
-        ))
-    })?;
-    let object = value.as_object().ok_or_else(|| {
-        ApiError::bad_request(format!("the request body is not a JSON object: {}", send()))
-    })?;
-    match object.get(name) {
-        None => Err(ApiError::bad_request(format!(
-            r#""{name}" is missing: {}"#,
-            send()
-        ))),
-        Some(v) if v.is_null() => Err(ApiError::bad_request(format!(
-            r#""{name}" is null: {}"#,
-            send()
-        ))),
-        Some(v) => v.as_str().map(str::to_owned).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                r#""{name}" must be a string such as "{example}", not {}"#,
-                json_kind(v)
-            ))
-        }),
+    let tape = match simd_json::to_tape(body) {
+        Ok(tape) => tape.0,
+        Err(e) => return bad(format!("the request body is not valid JSON ({e})")),
+    };
+    let Some(Node::Object { len, .. }) = tape.first() else {
+        return bad("the request body is not a JSON object".into());
+    };
+    let mut found = None;
+    let mut at = 1;
+    for _ in 0..*len {
+        let key = tape[at].as_str_node();
+        let value = &tape[at + 1];
+        if key == Some(name) {
+            if found.is_some() {
+                return bad(format!(r#""{name}" appears more than once"#));
+            }
+            found = Some(value);
+        }
+        // Skip the key, the value and everything nested in it.
+        at += 2 + match value {
+            Node::Object { count, .. } | Node::Array { count, .. } => *count,
+            _ => 0,
+        };
     }
+    let kind = match found {
+        None => return bad(format!(r#""{name}" is missing"#)),
+        Some(Node::String(text)) => return Ok((*text).to_owned()),
+        Some(Node::Static(StaticNode::Null)) => return bad(format!(r#""{name}" is null"#)),
+        Some(Node::Static(StaticNode::Bool(_))) => "a boolean",
+        Some(Node::Static(_)) => "a number",
+        Some(Node::Array { .. }) => "an array",
+        Some(Node::Object { .. }) => "an object",
+    };
+    Err(ApiError::bad_request(format!(
+        r#""{name}" must be a string such as "{example}", not {kind}"#
+    )))
 }
 
-fn json_kind(value: &simd_json::BorrowedValue<'_>) -> &'static str {
-    use simd_json::prelude::*;
-    match value.value_type() {
-        simd_json::ValueType::Bool => "a boolean",
-        simd_json::ValueType::Array => "an array",
-        simd_json::ValueType::Object => "an object",
-        _ if value.is_number() => "a number",
-        _ => "another type",
+/// The text of a string node (object keys are strings).
+trait StrNode {
+    fn as_str_node(&self) -> Option<&str>;
+}
+
+impl StrNode for simd_json::Node<'_> {
+    fn as_str_node(&self) -> Option<&str> {
+        match self {
+            simd_json::Node::String(s) => Some(s),
+            _ => None,
+        }
     }
 }
 
@@ -178,6 +192,23 @@ mod string_field_tests {
         assert!(message(r#"{"dateOfBirth":20000101}"#).ends_with("not a number"));
         assert!(message(r#"{"dateOfBirth":true}"#).ends_with("not a boolean"));
         assert!(message(r#"{"dateOfBirth":["2000-01-01"]}"#).ends_with("not an array"));
+        assert!(message(r#"{"dateOfBirth":{"a":1}}"#).ends_with("not an object"));
+        assert!(message(r#"{"dateOfBirth":-1.5}"#).ends_with("not a number"));
+    }
+
+    #[test]
+    fn skips_nested_values_to_find_the_field() {
+        let body = r#"{"a":{"dateOfBirth":"nested","b":[1,[2,{"c":3}]]},"dateOfBirth":"1990-01-01","z":[]}"#;
+        assert_eq!(field(body).unwrap(), "1990-01-01");
+        assert!(
+            message(r#"{"a":{"dateOfBirth":"nested"}}"#).starts_with(r#""dateOfBirth" is missing"#)
+        );
+    }
+
+    #[test]
+    fn a_field_given_twice_is_ambiguous() {
+        let body = r#"{"dateOfBirth":"1980-01-01","dateOfBirth":"1990-04-23"}"#;
+        assert!(message(body).starts_with(r#""dateOfBirth" appears more than once"#));
     }
 
     #[test]

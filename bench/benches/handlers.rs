@@ -1,0 +1,49 @@
+//! The handlers' own cost, without network: in-memory store, fixed clock,
+//! real event shapes.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jiff::civil::date;
+use shared::clock::FixedClock;
+use shared::store::InMemoryStore;
+use shared::testing::{invocation, load_event};
+
+fn handlers(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let store = InMemoryStore::default();
+    let put = load_event("put-hello");
+    let get_user = load_event("get-users");
+    let get_hello = load_event("get-hello");
+    let time = load_event("get-time");
+    let server_time = server_time::ServerTime {
+        clock,
+        zone: jiff::tz::TimeZone::UTC,
+    };
+    runtime.block_on(put_birthday::handler(
+        &store,
+        &clock,
+        invocation(put.clone()),
+    ));
+
+    c.bench_function("put_birthday handler", |b| {
+        b.to_async(&runtime)
+            .iter(|| put_birthday::handler(&store, &clock, invocation(put.clone())))
+    });
+    c.bench_function("get_user_by_id handler, GET /users", |b| {
+        b.to_async(&runtime)
+            .iter(|| get_user_by_id::handler(&store, &clock, invocation(get_user.clone())))
+    });
+    c.bench_function("get_user_by_id handler, GET /hello", |b| {
+        b.to_async(&runtime)
+            .iter(|| get_user_by_id::handler(&store, &clock, invocation(get_hello.clone())))
+    });
+    c.bench_function("server_time handler", |b| {
+        b.to_async(&runtime)
+            .iter(|| server_time::handler(&server_time, invocation(time.clone())))
+    });
+}
+
+criterion_group!(benches, handlers);
+criterion_main!(benches);

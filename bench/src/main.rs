@@ -1,0 +1,299 @@
+//! `make bench`: measures each function's release binary through a Lambda
+//! Runtime API emulator on loopback, beside a bare `lambda_runtime` function
+//! (the floor), and writes BENCHMARKS.md.
+//!
+//! - cold start: exec of the binary to its first response, in fresh processes,
+//!   split into init (exec to its first `invocation/next`) and the first
+//!   invocation; the second invocation of the same process for comparison;
+//! - warm: invocations per second through the Runtime API loop;
+//! - peak memory (VmHWM) after 1,000 and 10,000 invocations;
+//! - size of the arm64 `bootstrap` and its zip (from `make build`).
+
+mod emulator;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api_tests::dynamodb::{LocalDynamo, create_users_table, workspace_root};
+use bytes::Bytes;
+use emulator::Emulator;
+
+struct Subject {
+    name: &'static str,
+    event: &'static str,
+    /// The storage functions reach the DynamoDB-API server; the others do not.
+    storage: bool,
+}
+
+const SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "floor",
+        event: "get-time",
+        storage: false,
+    },
+    Subject {
+        name: "server_time",
+        event: "get-time",
+        storage: false,
+    },
+    Subject {
+        name: "put_birthday",
+        event: "put-hello",
+        storage: true,
+    },
+    Subject {
+        name: "get_user_by_id",
+        event: "get-users",
+        storage: true,
+    },
+];
+
+#[derive(Default)]
+struct Figures {
+    cold_ms: Vec<f64>,
+    init_ms: Vec<f64>,
+    first_ms: Vec<f64>,
+    second_ms: Vec<f64>,
+    warm_per_second: f64,
+    warm_latency_us: f64,
+    rss_1k_kb: u64,
+    rss_10k_kb: u64,
+    bootstrap_bytes: Option<u64>,
+    zip_bytes: Option<u64>,
+}
+
+fn main() {
+    let cold_runs: usize = env_number("BENCH_COLD_RUNS", 25);
+    let warm_runs: usize = env_number("BENCH_WARM_RUNS", 10_000);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dynamo = LocalDynamo::start();
+    runtime.block_on(async {
+        create_users_table(&dynamo.client(), "users")
+            .await
+            .expect("the users table");
+    });
+    let emulator = runtime.block_on(Emulator::start());
+    let root = workspace_root();
+
+    let mut results = Vec::new();
+    for subject in SUBJECTS {
+        eprintln!(
+            "== {}: {cold_runs} cold starts, {warm_runs} warm invocations",
+            subject.name
+        );
+        let event = Bytes::from(
+            std::fs::read(root.join("events").join(format!("{}.json", subject.event))).unwrap(),
+        );
+        let binary = root.join("target/release").join(subject.name);
+        assert!(
+            binary.exists(),
+            "{} is missing: run `make bench`, which builds it",
+            binary.display()
+        );
+        let launch = || spawn(&binary, subject, &emulator, dynamo.endpoint());
+        let mut figures = Figures::default();
+        for run in 0..cold_runs {
+            emulator.queue(event.clone());
+            let started = Instant::now();
+            let mut child = launch();
+            let first = runtime.block_on(response(&emulator));
+            emulator.queue(event.clone());
+            let second = runtime.block_on(response(&emulator));
+            stop(&mut child);
+            check(subject.name, &first.body);
+            figures.cold_ms.push(ms(first.at - started));
+            figures.init_ms.push(ms(first.handed_out - started));
+            figures.first_ms.push(ms(first.at - first.handed_out));
+            figures.second_ms.push(ms(second.at - second.handed_out));
+            if run % 5 == 4 {
+                eprintln!("   {} cold starts done", run + 1);
+            }
+        }
+        let mut child = launch();
+        let started = Instant::now();
+        for i in 1..=warm_runs {
+            emulator.queue(event.clone());
+            let posted = runtime.block_on(response(&emulator));
+            if !posted.ok {
+                panic!("{} failed invocation {i}: {:?}", subject.name, posted.body);
+            }
+            if i == 1_000 {
+                figures.rss_1k_kb = peak_rss_kb(&child);
+            }
+            if i % 2_500 == 0 {
+                eprintln!("   {i} warm invocations");
+            }
+        }
+        let elapsed = started.elapsed();
+        figures.rss_10k_kb = peak_rss_kb(&child);
+        stop(&mut child);
+        figures.warm_per_second = warm_runs as f64 / elapsed.as_secs_f64();
+        figures.warm_latency_us = elapsed.as_secs_f64() * 1e6 / warm_runs as f64;
+        let lambda_dir = root.join("target/lambda").join(subject.name);
+        figures.zip_bytes = file_size(&lambda_dir.join("bootstrap.zip"));
+        figures.bootstrap_bytes = zipped_size(&lambda_dir.join("bootstrap.zip"));
+        results.push((subject, figures));
+    }
+    let report = report(&results, cold_runs, warm_runs);
+    print!("{report}");
+    let notes = std::fs::read_to_string(root.join("bench/NOTES.md")).unwrap_or_default();
+    std::fs::write(root.join("BENCHMARKS.md"), format!("{report}\n{notes}")).unwrap();
+    eprintln!("wrote BENCHMARKS.md");
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn spawn(binary: &Path, subject: &Subject, emulator: &Emulator, dynamodb: &str) -> Child {
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", emulator.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", subject.name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("TZ", ":UTC")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if subject.storage {
+        command
+            .env("TABLE_NAME", "users")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb);
+    }
+    command.spawn().expect("the function starts")
+}
+
+async fn response(emulator: &Arc<Emulator>) -> emulator::Posted {
+    tokio::time::timeout(Duration::from_secs(20), emulator.next_response())
+        .await
+        .expect("the function answered within 20 s")
+}
+
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn check(name: &str, body: &[u8]) {
+    let json: serde_json::Value = serde_json::from_slice(body).expect("a JSON response");
+    let status = json["statusCode"].as_i64().unwrap_or(0);
+    assert!((200..300).contains(&status), "{name} answered {json}");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn peak_rss_kb(child: &Child) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn file_size(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// The uncompressed size of `bootstrap` inside the zip, from its central directory.
+fn zipped_size(zip: &Path) -> Option<u64> {
+    let output = Command::new("unzip").arg("-l").arg(zip).output().ok()?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find(|l| l.trim_end().ends_with("bootstrap"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank]
+}
+
+fn report(results: &[(&Subject, Figures)], cold_runs: usize, warm_runs: usize) -> String {
+    let floor = percentile(&results[0].1.cold_ms, 50.0);
+    let mb = |b: Option<u64>| b.map_or("n/a".to_owned(), |b| format!("{:.2} MB", b as f64 / 1e6));
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Written by `make bench` on {} ({} cores): release builds (the deployed profile) for this \
+         machine's architecture, run through a Lambda Runtime API emulator on 127.0.0.1, the storage \
+         functions against dynalite on 127.0.0.1. Sizes are of the arm64 `provided.al2023` builds \
+         (`cargo lambda build --release --arm64`).\n",
+        today_utc(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let _ = writeln!(out, "## Cold start ({cold_runs} fresh processes each)\n");
+    let _ = writeln!(
+        out,
+        "| function | cold start median | p90 | × floor | init median | 1st invocation | 2nd invocation |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for (subject, f) in results {
+        let median = percentile(&f.cold_ms, 50.0);
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} ms | {:.2} ms | {:.2} | {:.2} ms | {:.2} ms | {:.2} ms |",
+            subject.name,
+            median,
+            percentile(&f.cold_ms, 90.0),
+            median / floor,
+            percentile(&f.init_ms, 50.0),
+            percentile(&f.first_ms, 50.0),
+            percentile(&f.second_ms, 50.0),
+        );
+    }
+    let _ = writeln!(out, "\n## Warm ({warm_runs} invocations in one process)\n");
+    let _ = writeln!(
+        out,
+        "| function | invocations/s | mean round trip | peak RSS after 1,000 | after {warm_runs} |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for (subject, f) in results {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} µs | {:.1} MB | {:.1} MB |",
+            subject.name,
+            f.warm_per_second,
+            f.warm_latency_us,
+            f.rss_1k_kb as f64 / 1024.0,
+            f.rss_10k_kb as f64 / 1024.0
+        );
+    }
+    let _ = writeln!(out, "\n## Size (arm64)\n");
+    let _ = writeln!(out, "| function | bootstrap | zip |");
+    let _ = writeln!(out, "|---|---|---|");
+    for (subject, f) in results {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            subject.name,
+            mb(f.bootstrap_bytes),
+            mb(f.zip_bytes)
+        );
+    }
+    out
+}
+
+fn today_utc() -> String {
+    let output = Command::new("date").arg("-u").arg("+%Y-%m-%d").output();
+    output
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
