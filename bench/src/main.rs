@@ -12,7 +12,7 @@
 mod emulator;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,65 +78,84 @@ fn main() {
     let emulator = runtime.block_on(Emulator::start());
     let root = workspace_root();
 
-    let mut results = Vec::new();
-    for subject in SUBJECTS {
-        eprintln!(
-            "== {}: {cold_runs} cold starts, {warm_runs} warm invocations",
-            subject.name
-        );
-        let event = Bytes::from(
-            std::fs::read(root.join("events").join(format!("{}.json", subject.event))).unwrap(),
-        );
-        let binary = root.join("target/release").join(subject.name);
-        assert!(
-            binary.exists(),
-            "{} is missing: run `make bench`, which builds it",
-            binary.display()
-        );
-        let launch = || spawn(&binary, subject, &emulator, dynamo.endpoint());
-        let mut figures = Figures::default();
-        for run in 0..cold_runs {
-            emulator.queue(event.clone());
+    let events: Vec<Bytes> = SUBJECTS
+        .iter()
+        .map(|s| {
+            Bytes::from(
+                std::fs::read(root.join("events").join(format!("{}.json", s.event))).unwrap(),
+            )
+        })
+        .collect();
+    let binaries: Vec<PathBuf> = SUBJECTS
+        .iter()
+        .map(|s| {
+            let binary = root.join("target/release").join(s.name);
+            assert!(
+                binary.exists(),
+                "{} is missing: run `make bench`, which builds it",
+                binary.display()
+            );
+            binary
+        })
+        .collect();
+    let launch = |i: usize| spawn(&binaries[i], &SUBJECTS[i], &emulator, dynamo.endpoint());
+    let mut figures: Vec<Figures> = SUBJECTS.iter().map(|_| Figures::default()).collect();
+
+    // Cold starts, round-robin across the functions so that the machine's
+    // noise falls on all alike; the first rounds only warm the page cache.
+    const DISCARDED: usize = 3;
+    eprintln!(
+        "== cold starts: {cold_runs} rounds of {} functions",
+        SUBJECTS.len()
+    );
+    for round in 0..DISCARDED + cold_runs {
+        for (i, subject) in SUBJECTS.iter().enumerate() {
+            emulator.queue(events[i].clone());
             let started = Instant::now();
-            let mut child = launch();
+            let mut child = launch(i);
             let first = runtime.block_on(response(&emulator));
-            emulator.queue(event.clone());
+            emulator.queue(events[i].clone());
             let second = runtime.block_on(response(&emulator));
             stop(&mut child);
             check(subject.name, &first.body);
-            figures.cold_ms.push(ms(first.at - started));
-            figures.init_ms.push(ms(first.handed_out - started));
-            figures.first_ms.push(ms(first.at - first.handed_out));
-            figures.second_ms.push(ms(second.at - second.handed_out));
-            if run % 5 == 4 {
-                eprintln!("   {} cold starts done", run + 1);
+            if round >= DISCARDED {
+                let f = &mut figures[i];
+                f.cold_ms.push(ms(first.at - started));
+                f.init_ms.push(ms(first.handed_out - started));
+                f.first_ms.push(ms(first.at - first.handed_out));
+                f.second_ms.push(ms(second.at - second.handed_out));
             }
         }
-        let mut child = launch();
+        if round >= DISCARDED && (round - DISCARDED) % 5 == 4 {
+            eprintln!("   {} rounds done", round - DISCARDED + 1);
+        }
+    }
+
+    for (i, subject) in SUBJECTS.iter().enumerate() {
+        eprintln!("== {}: {warm_runs} warm invocations", subject.name);
+        let f = &mut figures[i];
+        let mut child = launch(i);
         let started = Instant::now();
-        for i in 1..=warm_runs {
-            emulator.queue(event.clone());
+        for n in 1..=warm_runs {
+            emulator.queue(events[i].clone());
             let posted = runtime.block_on(response(&emulator));
             if !posted.ok {
-                panic!("{} failed invocation {i}: {:?}", subject.name, posted.body);
+                panic!("{} failed invocation {n}: {:?}", subject.name, posted.body);
             }
-            if i == 1_000 {
-                figures.rss_1k_kb = peak_rss_kb(&child);
-            }
-            if i % 2_500 == 0 {
-                eprintln!("   {i} warm invocations");
+            if n == 1_000 {
+                f.rss_1k_kb = peak_rss_kb(&child);
             }
         }
         let elapsed = started.elapsed();
-        figures.rss_10k_kb = peak_rss_kb(&child);
+        f.rss_10k_kb = peak_rss_kb(&child);
         stop(&mut child);
-        figures.warm_per_second = warm_runs as f64 / elapsed.as_secs_f64();
-        figures.warm_latency_us = elapsed.as_secs_f64() * 1e6 / warm_runs as f64;
+        f.warm_per_second = warm_runs as f64 / elapsed.as_secs_f64();
+        f.warm_latency_us = elapsed.as_secs_f64() * 1e6 / warm_runs as f64;
         let lambda_dir = root.join("target/lambda").join(subject.name);
-        figures.zip_bytes = file_size(&lambda_dir.join("bootstrap.zip"));
-        figures.bootstrap_bytes = zipped_size(&lambda_dir.join("bootstrap.zip"));
-        results.push((subject, figures));
+        f.zip_bytes = file_size(&lambda_dir.join("bootstrap.zip"));
+        f.bootstrap_bytes = zipped_size(&lambda_dir.join("bootstrap.zip"));
     }
+    let results: Vec<(&Subject, Figures)> = SUBJECTS.iter().zip(figures).collect();
     let report = report(&results, cold_runs, warm_runs);
     print!("{report}");
     let notes = std::fs::read_to_string(root.join("bench/NOTES.md")).unwrap_or_default();
@@ -259,10 +278,15 @@ fn report(results: &[(&Subject, Figures)], cold_runs: usize, warm_runs: usize) -
             percentile(&f.second_ms, 50.0),
         );
     }
-    let _ = writeln!(out, "\n## Warm ({warm_runs} invocations in one process)\n");
     let _ = writeln!(
         out,
-        "| function | invocations/s | mean round trip | peak RSS after 1,000 | after {warm_runs} |"
+        "\n## Warm ({} invocations in one process)\n",
+        group_thousands(warm_runs)
+    );
+    let _ = writeln!(
+        out,
+        "| function | invocations/s | mean round trip | peak RSS after 1,000 | after {} |",
+        group_thousands(warm_runs)
     );
     let _ = writeln!(out, "|---|---|---|---|---|");
     for (subject, f) in results {
@@ -296,4 +320,16 @@ fn today_utc() -> String {
     output
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -39,8 +39,6 @@ impl Reply {
 fn agent() -> &'static ureq::Agent {
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
     AGENT.get_or_init(|| {
-        // Fails only when a provider is already installed, which is as good.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))

@@ -189,3 +189,32 @@ async fn given_an_unreachable_database_when_called_then_503_well_inside_the_func
         get_user_by_id::handler(&missing_table, &clock, invocation(load_event("get-users"))).await;
     assert_eq!(status_and_json(&response).0, 503);
 }
+
+#[tokio::test]
+async fn given_a_reachable_database_when_warmed_up_then_nothing_is_written() {
+    let server = LocalDynamo::start();
+    let store = fresh_store(&server).await;
+    store.warm_up().await;
+    assert_eq!(raw_item(&store, shared::store::WARM_UP_KEY).await, None);
+}
+
+#[tokio::test]
+async fn given_an_unreachable_database_when_warmed_up_then_init_goes_on_quickly() {
+    let config = shared::config::StoreConfig::from_lookup(|name| {
+        Some(match name {
+            "TABLE_NAME" => "users".to_owned(),
+            "AWS_ENDPOINT_URL_DYNAMODB" => format!("http://127.0.0.1:{}", free_port()),
+            "AWS_SESSION_TOKEN" | "AWS_ENDPOINT_URL" => return None,
+            _ => "local".to_owned(),
+        })
+    })
+    .unwrap();
+    let store = DynamoStore::connect(&config);
+    let started = Instant::now();
+    store.warm_up().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}

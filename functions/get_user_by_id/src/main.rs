@@ -7,6 +7,7 @@ use shared::store::DynamoStore;
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let config = StoreConfig::from_env()?;
-    let store = DynamoStore::connect(&config).await;
+    let store = DynamoStore::connect(&config);
+    store.warm_up().await;
     shared::lambda::serve(ROUTES, |event| handler(&store, &SystemClock, event)).await
 }

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
@@ -31,6 +31,9 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(900);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const MAX_ATTEMPTS: u32 = 3;
 
+/// The key [`DynamoStore::warm_up`] reads: not a valid username, so never stored.
+pub const WARM_UP_KEY: &str = "warm-up";
+
 /// The users table in DynamoDB.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
@@ -46,22 +49,55 @@ impl DynamoStore {
         }
     }
 
-    /// Builds the SDK client from the standard AWS configuration (region,
-    /// credentials, `AWS_ENDPOINT_URL_DYNAMODB`), with timeouts and retries
-    /// bounded by [`OPERATION_TIMEOUT`]. Call once, during init.
-    pub async fn connect(config: &StoreConfig) -> Self {
-        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(OPERATION_TIMEOUT)
-                    .build(),
+    /// Builds the SDK client from the function's configuration, with
+    /// timeouts and retries bounded by [`OPERATION_TIMEOUT`]. Call once,
+    /// during init.
+    pub fn connect(config: &StoreConfig) -> Self {
+        let credentials = aws_sdk_dynamodb::config::Credentials::new(
+            &config.credentials.access_key_id,
+            &config.credentials.secret_access_key,
+            config.credentials.session_token.clone(),
+            None,
+            "lambda-environment",
+        );
+        let mut sdk_config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .credentials_provider(credentials)
+            .http_client(https_client())
+            .timeout_config(timeouts())
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(endpoint) = &config.endpoint_url {
+            sdk_config = sdk_config.endpoint_url(endpoint);
+        }
+        Self::new(
+            Client::from_conf(sdk_config.build()),
+            config.table_name.clone(),
+        )
+    }
+
+    /// Opens and warms the connection to DynamoDB during init, where Lambda
+    /// runs at full CPU, so the first request does not pay for the TCP and TLS
+    /// handshakes, credential signing set-up and endpoint resolution. It reads
+    /// a key no user can have (usernames are letters only). A failure is only
+    /// logged: the first real request will try again.
+    pub async fn warm_up(&self) {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .key(
+                attribute::USERNAME,
+                AttributeValue::S(WARM_UP_KEY.to_owned()),
             )
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-            .load()
+            .send()
             .await;
-        Self::new(Client::new(&sdk_config), config.table_name.clone())
+        if let Err(err) = read {
+            tracing::warn!(
+                error = crate::telemetry::error_chain(&err),
+                "warming the DynamoDB connection failed"
+            );
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -71,6 +107,34 @@ impl DynamoStore {
     pub fn table_name(&self) -> &str {
         &self.table_name
     }
+}
+
+/// Amazon's root certificate authorities, which sign every DynamoDB endpoint.
+const AMAZON_ROOTS: &str = include_str!("amazon-roots.pem");
+
+/// An HTTPS client that trusts Amazon's roots only. The SDK's default client
+/// loads and parses the system's whole certificate store (some 150 roots) on
+/// first use, which took most of the functions' init time (BENCHMARKS.md).
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    let trust_store = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS.as_bytes());
+    let tls_context = TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .expect("the bundled Amazon root certificates are valid PEM");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls_context)
+        .build_https()
+}
+
+/// The client's time limits: see [`OPERATION_TIMEOUT`].
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
 }
 
 fn unavailable<E>(err: aws_sdk_dynamodb::error::SdkError<E>) -> StoreError

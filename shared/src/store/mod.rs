@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use crate::domain::{DateOfBirth, Username};
 
-pub use dynamodb::{DynamoStore, attribute};
+pub use dynamodb::{DynamoStore, OPERATION_TIMEOUT, WARM_UP_KEY, attribute, https_client};
 pub use memory::InMemoryStore;
 
 /// A stored user.
