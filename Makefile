@@ -2,7 +2,7 @@
 # Every target installs what it needs first (scripts/setup.sh, pinned versions).
 SHELL := /bin/bash
 
-.PHONY: dev test setup build bench fuzz diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
+.PHONY: dev test setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
 dev: setup
@@ -37,6 +37,10 @@ bench: setup
 ## The property tests with many more inputs (FUZZ_CASES, default 100000)
 fuzz:
 	FUZZ_CASES=$${FUZZ_CASES:-100000} cargo test --release -p api-tests --test properties
+
+## The full load test against a local API of its own (bounded; prints the figures)
+load: setup
+	scripts/load.sh
 
 ## Regenerate the README's architecture diagram from the templates
 diagram:

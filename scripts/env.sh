@@ -3,7 +3,7 @@
 # address for a region and credentials).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
-export PATH="$ROOT/.tools/venv/bin:$ROOT/.tools/venv-checkov/bin:$ROOT/.tools/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$ROOT/.tools/cargo/bin:$ROOT/.tools/venv/bin:$ROOT/.tools/venv-checkov/bin:$ROOT/.tools/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_DEFAULT_REGION="$AWS_REGION"

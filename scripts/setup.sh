@@ -14,6 +14,7 @@ CHECKOV_VERSION=3.3.30
 DETECT_SECRETS_VERSION=1.5.0
 CHECK_JSONSCHEMA_VERSION=0.39.0
 DYNALITE_VERSION=4.0.0
+CARGO_DENY_VERSION=0.20.2
 
 stamp() { echo "$ROOT/.tools/$1.installed"; }
 needs() { [ "$(cat "$(stamp "$1")" 2>/dev/null)" != "$2" ]; }
@@ -41,6 +42,13 @@ if needs venv-checkov "$want"; then
   python3 -m venv .tools/venv-checkov
   .tools/venv-checkov/bin/pip install --quiet --disable-pip-version-check $want
   done_ venv-checkov "$want"
+fi
+
+want="cargo-deny@$CARGO_DENY_VERSION"
+if needs cargo-deny "$want"; then
+  log "Installing $want (crates.io) into .tools/cargo (a few minutes, once)"
+  cargo install --quiet --locked --root .tools/cargo "cargo-deny@$CARGO_DENY_VERSION"
+  done_ cargo-deny "$want"
 fi
 
 want="dynalite@$DYNALITE_VERSION"

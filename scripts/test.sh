@@ -15,6 +15,9 @@ scripts/setup.sh
 step "Checking format (cargo fmt --check)"
 cargo fmt --all --check
 
+step "Security: secrets scan and cargo deny (licenses, bans, sources)"
+scripts/check-security.sh
+
 step "Linting (cargo clippy --all-targets -- -D warnings)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 

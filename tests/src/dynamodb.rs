@@ -21,38 +21,72 @@ pub const PARTITION_KEY: &str = "username";
 pub struct LocalDynamo {
     endpoint: String,
     child: Option<Child>,
+    /// Set for a server this handle started: its port and data folder, so it
+    /// can be stopped and started again with the same data.
+    own: Option<(u16, Option<PathBuf>)>,
 }
 
 impl LocalDynamo {
     /// Reuses `DYNAMODB_ENDPOINT`, or starts dynalite from the project's
-    /// tools folder (installed by `make setup`).
+    /// tools folder (installed by `make setup`), keeping data in memory.
     pub fn start() -> Self {
         if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
             return Self {
                 endpoint,
                 child: None,
+                own: None,
             };
         }
-        let port = free_port();
+        Self::spawn(free_port(), None)
+    }
+
+    /// Starts a dynalite of its own that keeps its data in `dir`, so that it
+    /// can be stopped and restarted without losing writes (fault tests).
+    pub fn start_persistent(dir: &std::path::Path) -> Self {
+        Self::spawn(free_port(), Some(dir.to_path_buf()))
+    }
+
+    fn spawn(port: u16, data: Option<PathBuf>) -> Self {
         let dynalite = workspace_root().join(".tools/node/node_modules/.bin/dynalite");
-        let child = Command::new(&dynalite)
+        let mut command = Command::new(&dynalite);
+        command
             .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
             .args(["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"])
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {}: {e}. Run `make setup` to install it, or set DYNAMODB_ENDPOINT",
-                    dynalite.display()
-                )
-            });
+            .stderr(Stdio::inherit());
+        if let Some(dir) = &data {
+            command.arg("--path").arg(dir);
+        }
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e}. Run `make setup` to install it, or set DYNAMODB_ENDPOINT",
+                dynalite.display()
+            )
+        });
         let server = Self {
             endpoint: format!("http://127.0.0.1:{port}"),
             child: Some(child),
+            own: Some((port, data)),
         };
         wait_for_port(port, Duration::from_secs(20));
         server
+    }
+
+    /// Stops the server (as a crash would); [`LocalDynamo::restart`] brings it back.
+    pub fn stop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.child = None;
+    }
+
+    /// Starts the stopped server again on the same port, with the same data.
+    pub fn restart(&mut self) {
+        let (port, data) = self.own.clone().expect("only a server this handle started can restart");
+        self.stop();
+        let restarted = Self::spawn(port, data);
+        *self = restarted;
     }
 
     pub fn endpoint(&self) -> &str {
@@ -67,10 +101,7 @@ impl LocalDynamo {
 
 impl Drop for LocalDynamo {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.stop();
     }
 }
 

@@ -5,3 +5,4 @@ pub mod dynamodb;
 pub mod http;
 pub mod routes;
 pub mod templates;
+pub mod load;

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Security checks that run offline: no secrets in the repository
+# (detect-secrets against .secrets.baseline), and cargo deny for licenses,
+# banned crates and sources (advisories run in the pull-request workflow).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+log "detect-secrets on every tracked and new file"
+git ls-files -z --cached --others --exclude-standard \
+  | grep -zv -E '^(\.secrets\.baseline|Cargo\.lock)$' \
+  | xargs -0 detect-secrets-hook --baseline .secrets.baseline
+
+log "cargo deny check licenses bans sources"
+cargo deny --offline check licenses bans sources

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make load`: the full load test (tests/src/load.rs) against a local API of
+# its own on free loopback ports; prints throughput, latency percentiles and
+# whether any write was lost. Bounded: LOAD_SECONDS (default 120) at most.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)"
+cargo build --quiet -p api-tests --bin load -p server_time -p put_birthday -p get_user_by_id
+trap 'scripts/local-api.sh stop' EXIT
+scripts/local-api.sh start
+LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT" target/debug/load

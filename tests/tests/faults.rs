@@ -1,0 +1,159 @@
+//! Faults: the database stops in the middle of a load and comes back; the
+//! database is slow. The handlers run with the production client settings
+//! (timeouts, retries) against a real DynamoDB-API server.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api_tests::dynamodb::{LocalDynamo, create_users_table, free_port};
+use jiff::civil::date;
+use shared::clock::FixedClock;
+use shared::config::StoreConfig;
+use shared::store::{DynamoStore, OPERATION_TIMEOUT, UserStore};
+use shared::testing::{capture_logs, gateway_event, invocation, status_and_json};
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+/// How long a request may take while the database is down or slow: the
+/// client's operation timeout, plus a margin for scheduling on a busy machine.
+/// The functions' own timeout (6 s, stacks/functions.yaml) is well above it.
+const WITHIN: Duration = Duration::from_millis(OPERATION_TIMEOUT.as_millis() as u64 + 1_500);
+
+/// A store built exactly as the functions build theirs, for `endpoint`.
+fn production_store(endpoint: &str, table: &str) -> DynamoStore {
+    let config = StoreConfig::from_lookup(|name| {
+        Some(match name {
+            "TABLE_NAME" => table.to_owned(),
+            "AWS_ENDPOINT_URL_DYNAMODB" => endpoint.to_owned(),
+            "AWS_REGION" => "us-east-1".to_owned(),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "local".to_owned(),
+            _ => return None,
+        })
+    })
+    .unwrap();
+    DynamoStore::connect(&config)
+}
+
+fn put_event(name: &str, dob: &str) -> shared::http::ApiGatewayV2httpRequest {
+    let mut e = gateway_event("PUT", "/hello/{username}", Some(name));
+    e.body = Some(format!(r#"{{"dateOfBirth":"{dob}"}}"#));
+    e
+}
+
+/// Letters only, as usernames must be.
+fn name(worker: usize, n: usize) -> String {
+    let letter = |d: usize| char::from(b'a' + (d % 26) as u8);
+    format!("Load{}{}{}", letter(worker), letter(n / 26), letter(n))
+}
+
+fn date_for(n: usize) -> String {
+    format!("19{:02}-0{}-1{}", 50 + n % 50, 1 + n % 9, n % 10)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_recovery_loses_no_write() {
+    capture_logs();
+    let data = std::env::temp_dir().join(format!("birthdays-faults-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let mut server = LocalDynamo::start_persistent(&data);
+    create_users_table(&server.client(), "users").await.unwrap();
+    let store = Arc::new(production_store(server.endpoint(), "users"));
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    // The last date each user was acknowledged (204) with.
+    let acknowledged: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+
+    // Phase: (before, down, after); a fixed number of writes per worker in each.
+    let mut slowest_during_outage = Duration::ZERO;
+    let mut statuses: HashMap<(&str, i64), usize> = HashMap::new();
+    for phase in ["before", "down", "after"] {
+        if phase == "down" {
+            server.stop();
+        }
+        if phase == "after" {
+            server.restart();
+        }
+        let mut workers = Vec::new();
+        for worker in 0..8 {
+            let (store, acknowledged) = (store.clone(), acknowledged.clone());
+            workers.push(tokio::spawn(async move {
+                let mut seen = Vec::new();
+                for n in 0..6 {
+                    let (user, dob) = (name(worker, n), date_for(n + phase.len()));
+                    let started = Instant::now();
+                    let response = put_birthday::handler(&*store, &clock, invocation(put_event(&user, &dob))).await;
+                    let (status, body) = status_and_json(&response);
+                    if status == 204 {
+                        acknowledged.lock().await.insert(user, dob);
+                    } else {
+                        assert!(body["message"].is_string(), "{status}: {body}");
+                    }
+                    seen.push((status, started.elapsed()));
+                }
+                seen
+            }));
+        }
+        for worker in workers {
+            for (status, took) in worker.await.expect("no worker panicked") {
+                *statuses.entry((phase, status)).or_default() += 1;
+                if phase == "down" {
+                    slowest_during_outage = slowest_during_outage.max(took);
+                }
+            }
+        }
+    }
+
+    assert_eq!(statuses.get(&("before", 204)), Some(&48), "{statuses:?}");
+    assert_eq!(statuses.get(&("down", 503)), Some(&48), "every write during the outage is a 503: {statuses:?}");
+    assert!(slowest_during_outage <= WITHIN, "a request took {slowest_during_outage:?} during the outage");
+    assert_eq!(statuses.get(&("after", 204)), Some(&48), "the same client recovers: {statuses:?}");
+    for (user, dob) in acknowledged.lock().await.iter() {
+        let stored = store.get(&shared::domain::Username::parse(user).unwrap()).await.unwrap();
+        assert_eq!(stored.map(|r| r.date_of_birth.to_string()).as_deref(), Some(dob.as_str()), "{user}");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A server that accepts connections and never answers: a database so slow
+/// that only the timeouts end the wait.
+async fn black_hole() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_hang() {
+    capture_logs();
+    let store = production_store(&black_hole().await, "users");
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    for event in [put_event("Ann", "1990-01-01"), gateway_event("GET", "/users/{username}", Some("Ann"))] {
+        let started = Instant::now();
+        let response = if event.request_context.http.method == "PUT" {
+            put_birthday::handler(&store, &clock, invocation(event)).await
+        } else {
+            get_user_by_id::handler(&store, &clock, invocation(event)).await
+        };
+        let took = started.elapsed();
+        assert_eq!(status_and_json(&response).0, 503);
+        assert!(took >= OPERATION_TIMEOUT - Duration::from_millis(100), "gave up early: {took:?}");
+        assert!(took <= WITHIN, "took {took:?}");
+    }
+}
+
+#[tokio::test]
+async fn given_a_refused_connection_then_503_quickly() {
+    let store = production_store(&format!("http://127.0.0.1:{}", free_port()), "users");
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let started = Instant::now();
+    let response = put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
+    assert_eq!(status_and_json(&response).0, 503);
+    assert!(started.elapsed() <= WITHIN);
+}
