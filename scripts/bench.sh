@@ -8,15 +8,13 @@ cd "$ROOT"
 functions=(floor server_time put_birthday get_user_by_id)
 pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 
-log "Building the release binaries for this machine (the deployed profile)"
-cargo build --release "${pkgs[@]}"
-log "Building the bench harness"
-cargo build --profile harness -p bench
+log "Building the release binaries for this machine (the deployed profile) and the harness"
+cargo build --release "${pkgs[@]}" -p bench
 log "Building the arm64 Lambda zips (sizes)"
 cargo lambda build --release --arm64 --output-format zip "${pkgs[@]}"
 
 log "Measuring cold starts, warm invocations and memory"
-target/harness/bench
+target/release/bench
 
 log "Measuring the handlers' own cost (criterion)"
 cargo bench -p bench --bench handlers -- --warm-up-time 1 --measurement-time 3 2>/dev/null | tee .local/criterion.txt

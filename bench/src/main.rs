@@ -87,7 +87,8 @@ fn main() {
         })
         .collect();
     // BENCH_BIN_DIR compares another build (say, another opt-level) in the same way.
-    let bin_dir = std::env::var("BENCH_BIN_DIR").map_or_else(|_| root.join("target/release"), PathBuf::from);
+    let bin_dir =
+        std::env::var("BENCH_BIN_DIR").map_or_else(|_| root.join("target/release"), PathBuf::from);
     let binaries: Vec<PathBuf> = SUBJECTS
         .iter()
         .map(|s| {

@@ -51,7 +51,14 @@ impl LocalDynamo {
         let mut command = Command::new(&dynalite);
         command
             .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
-            .args(["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"])
+            .args([
+                "--createTableMs",
+                "0",
+                "--deleteTableMs",
+                "0",
+                "--updateTableMs",
+                "0",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if let Some(dir) = &data {
@@ -83,7 +90,10 @@ impl LocalDynamo {
 
     /// Starts the stopped server again on the same port, with the same data.
     pub fn restart(&mut self) {
-        let (port, data) = self.own.clone().expect("only a server this handle started can restart");
+        let (port, data) = self
+            .own
+            .clone()
+            .expect("only a server this handle started can restart");
         self.stop();
         let restarted = Self::spawn(port, data);
         *self = restarted;

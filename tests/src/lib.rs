@@ -3,6 +3,6 @@
 
 pub mod dynamodb;
 pub mod http;
+pub mod load;
 pub mod routes;
 pub mod templates;
-pub mod load;

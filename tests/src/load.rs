@@ -62,7 +62,11 @@ impl LoadReport {
             self.percentile_ms(99.0),
             self.percentile_ms(100.0),
             self.lost_writes.len(),
-            if self.stopped_by_deadline { " (stopped at the deadline)" } else { "" },
+            if self.stopped_by_deadline {
+                " (stopped at the deadline)"
+            } else {
+                ""
+            },
         )
     }
 }
@@ -70,7 +74,8 @@ impl LoadReport {
 /// Runs the load against `config.base_url`, which must be on loopback.
 pub fn run(config: &LoadConfig) -> LoadReport {
     assert!(
-        config.base_url.starts_with("http://127.0.0.1:") || config.base_url.starts_with("http://localhost:"),
+        config.base_url.starts_with("http://127.0.0.1:")
+            || config.base_url.starts_with("http://localhost:"),
         "load tests target 127.0.0.1 only, not {}",
         config.base_url
     );
@@ -97,7 +102,9 @@ pub fn run(config: &LoadConfig) -> LoadReport {
         for w in 0..config.workers {
             let (record, acknowledged, report) = (&record, &acknowledged, &report);
             scope.spawn(move || {
-                let mut users: Vec<String> = (0..config.distinct_per_worker).map(|i| distinct(w, i)).collect();
+                let mut users: Vec<String> = (0..config.distinct_per_worker)
+                    .map(|i| distinct(w, i))
+                    .collect();
                 users.extend((0..config.shared).map(shared));
                 for round in 0..config.writes_per_user {
                     for user in &users {
@@ -105,13 +112,28 @@ pub fn run(config: &LoadConfig) -> LoadReport {
                             report.lock().unwrap().stopped_by_deadline = true;
                             return;
                         }
-                        let date = format!("19{:02}-{:02}-{:02}", 50 + (w + round) % 50, 1 + round % 12, 1 + w % 28);
+                        let date = format!(
+                            "19{:02}-{:02}-{:02}",
+                            50 + (w + round) % 50,
+                            1 + round % 12,
+                            1 + w % 28
+                        );
                         let body = format!(r#"{{"dateOfBirth":"{date}"}}"#);
                         let t = Instant::now();
-                        let reply = send_to(&config.base_url, "PUT", &format!("/hello/{user}"), Some(&body));
+                        let reply = send_to(
+                            &config.base_url,
+                            "PUT",
+                            &format!("/hello/{user}"),
+                            Some(&body),
+                        );
                         record(reply.as_ref().ok().map(|r| r.status), t.elapsed());
                         if reply.is_ok_and(|r| r.status == 204) {
-                            acknowledged.lock().unwrap().entry(user.clone()).or_default().push((w, date));
+                            acknowledged
+                                .lock()
+                                .unwrap()
+                                .entry(user.clone())
+                                .or_default()
+                                .push((w, date));
                         }
                     }
                 }
@@ -142,7 +164,9 @@ pub fn run(config: &LoadConfig) -> LoadReport {
                     }
                     let allowed: BTreeSet<&String> = last_per_worker.into_values().collect();
                     if !stored.as_ref().is_some_and(|s| allowed.contains(s)) {
-                        lost.lock().unwrap().push(format!("{user}: stored {stored:?}, acknowledged {allowed:?}"));
+                        lost.lock().unwrap().push(format!(
+                            "{user}: stored {stored:?}, acknowledged {allowed:?}"
+                        ));
                     }
                 }
             });

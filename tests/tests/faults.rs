@@ -52,7 +52,8 @@ fn date_for(n: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_recovery_loses_no_write() {
+async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_recovery_loses_no_write()
+ {
     capture_logs();
     let data = std::env::temp_dir().join(format!("birthdays-faults-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
@@ -81,7 +82,9 @@ async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_reco
                 for n in 0..6 {
                     let (user, dob) = (name(worker, n), date_for(n + phase.len()));
                     let started = Instant::now();
-                    let response = put_birthday::handler(&*store, &clock, invocation(put_event(&user, &dob))).await;
+                    let response =
+                        put_birthday::handler(&*store, &clock, invocation(put_event(&user, &dob)))
+                            .await;
                     let (status, body) = status_and_json(&response);
                     if status == 204 {
                         acknowledged.lock().await.insert(user, dob);
@@ -104,12 +107,30 @@ async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_reco
     }
 
     assert_eq!(statuses.get(&("before", 204)), Some(&48), "{statuses:?}");
-    assert_eq!(statuses.get(&("down", 503)), Some(&48), "every write during the outage is a 503: {statuses:?}");
-    assert!(slowest_during_outage <= WITHIN, "a request took {slowest_during_outage:?} during the outage");
-    assert_eq!(statuses.get(&("after", 204)), Some(&48), "the same client recovers: {statuses:?}");
+    assert_eq!(
+        statuses.get(&("down", 503)),
+        Some(&48),
+        "every write during the outage is a 503: {statuses:?}"
+    );
+    assert!(
+        slowest_during_outage <= WITHIN,
+        "a request took {slowest_during_outage:?} during the outage"
+    );
+    assert_eq!(
+        statuses.get(&("after", 204)),
+        Some(&48),
+        "the same client recovers: {statuses:?}"
+    );
     for (user, dob) in acknowledged.lock().await.iter() {
-        let stored = store.get(&shared::domain::Username::parse(user).unwrap()).await.unwrap();
-        assert_eq!(stored.map(|r| r.date_of_birth.to_string()).as_deref(), Some(dob.as_str()), "{user}");
+        let stored = store
+            .get(&shared::domain::Username::parse(user).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.map(|r| r.date_of_birth.to_string()).as_deref(),
+            Some(dob.as_str()),
+            "{user}"
+        );
     }
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
@@ -134,7 +155,10 @@ async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_h
     capture_logs();
     let store = production_store(&black_hole().await, "users");
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
-    for event in [put_event("Ann", "1990-01-01"), gateway_event("GET", "/users/{username}", Some("Ann"))] {
+    for event in [
+        put_event("Ann", "1990-01-01"),
+        gateway_event("GET", "/users/{username}", Some("Ann")),
+    ] {
         let started = Instant::now();
         let response = if event.request_context.http.method == "PUT" {
             put_birthday::handler(&store, &clock, invocation(event)).await
@@ -143,7 +167,10 @@ async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_h
         };
         let took = started.elapsed();
         assert_eq!(status_and_json(&response).0, 503);
-        assert!(took >= OPERATION_TIMEOUT - Duration::from_millis(100), "gave up early: {took:?}");
+        assert!(
+            took >= OPERATION_TIMEOUT - Duration::from_millis(100),
+            "gave up early: {took:?}"
+        );
         assert!(took <= WITHIN, "took {took:?}");
     }
 }
@@ -153,7 +180,8 @@ async fn given_a_refused_connection_then_503_quickly() {
     let store = production_store(&format!("http://127.0.0.1:{}", free_port()), "users");
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let started = Instant::now();
-    let response = put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
+    let response =
+        put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
     assert_eq!(status_and_json(&response).0, 503);
     assert!(started.elapsed() <= WITHIN);
 }

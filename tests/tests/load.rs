@@ -18,7 +18,17 @@ fn concurrent_writes_of_distinct_and_shared_users_lose_nothing_and_never_5xx() {
     });
     println!("{}", report.summary());
     assert!(!report.stopped_by_deadline, "{}", report.summary());
-    assert_eq!(report.server_errors() + report.transport_errors, 0, "{}", report.summary());
-    assert_eq!(report.by_status.get(&204), Some(&(8 * 9 * 2)), "{}", report.summary());
+    assert_eq!(
+        report.server_errors() + report.transport_errors,
+        0,
+        "{}",
+        report.summary()
+    );
+    assert_eq!(
+        report.by_status.get(&204),
+        Some(&(8 * 9 * 2)),
+        "{}",
+        report.summary()
+    );
     assert!(report.lost_writes.is_empty(), "{:#?}", report.lost_writes);
 }
