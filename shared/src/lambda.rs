@@ -27,8 +27,7 @@ where
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
             let started = Instant::now();
-            let route = match_route(&event.payload, routes)
-                .map_or_else(|_| "unmatched".to_owned(), |m| m.route.key());
+            let route = match_route(&event.payload, routes).map_or("unmatched", |m| m.route.key);
             let request_id = event.context.request_id.clone();
             let xray_trace_id = event.context.xray_trace_id.clone().unwrap_or_default();
             let response = handler(event).await;

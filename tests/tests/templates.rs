@@ -63,6 +63,23 @@ fn handlers_declare_the_openapi_routes() {
     })
     .collect();
     assert_eq!(declared, openapi_operations());
+
+    // Each route's Allow header lists exactly the methods openapi.yaml gives its path.
+    for route in [
+        server_time::ROUTES,
+        put_birthday::ROUTES,
+        get_user_by_id::ROUTES,
+    ]
+    .concat()
+    {
+        let methods: Vec<String> = openapi_operations()
+            .into_iter()
+            .filter(|(_, path, _)| path == route.path)
+            .map(|(method, _, _)| method)
+            .collect();
+        assert_eq!(route.allow, methods.join(", "), "{}", route.key);
+        assert_eq!(route.key, format!("{} {}", route.method, route.path));
+    }
 }
 
 #[test]

@@ -10,16 +10,8 @@ use shared::http::{
 };
 use shared::store::{UserRecord, UserStore};
 
-const GREETING: Route = Route {
-    method: "GET",
-    path: "/hello/{username}",
-    allow: "GET, PUT",
-};
-const RECORD: Route = Route {
-    method: "GET",
-    path: "/users/{username}",
-    allow: "GET",
-};
+const GREETING: Route = shared::route!("GET", "/hello/{username}", allow = "GET, PUT");
+const RECORD: Route = shared::route!("GET", "/users/{username}", allow = "GET");
 pub static ROUTES: &[Route] = &[GREETING, RECORD];
 
 #[derive(Debug, serde::Serialize)]

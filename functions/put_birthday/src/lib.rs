@@ -9,11 +9,11 @@ use shared::http::{
 };
 use shared::store::UserStore;
 
-pub static ROUTES: &[Route] = &[Route {
-    method: "PUT",
-    path: "/hello/{username}",
-    allow: "GET, PUT",
-}];
+pub static ROUTES: &[Route] = &[shared::route!(
+    "PUT",
+    "/hello/{username}",
+    allow = "GET, PUT"
+)];
 
 pub async fn handler<S: UserStore, C: Clock>(
     store: &S,

@@ -10,11 +10,7 @@ use shared::http::{
     ApiError, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, json, match_route, respond,
 };
 
-pub static ROUTES: &[Route] = &[Route {
-    method: "GET",
-    path: "/time",
-    allow: "GET",
-}];
+pub static ROUTES: &[Route] = &[shared::route!("GET", "/time", allow = "GET")];
 
 /// What the handler needs, built once during init.
 #[derive(Debug)]

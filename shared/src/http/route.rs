@@ -6,21 +6,33 @@ use percent_encoding::percent_decode_str;
 use super::ApiError;
 
 /// One route of the API, as `openapi.yaml` declares it: a method and a path
-/// template whose `{name}` segments are parameters.
+/// template whose `{name}` segments are parameters. Declare one with
+/// [`route!`](crate::route), which spells the key out at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
+    /// The API Gateway route key, such as `GET /time`.
+    pub key: &'static str,
     /// Every method the path accepts across the API, for the `Allow` header.
     pub allow: &'static str,
 }
 
-impl Route {
-    /// The API Gateway route key, such as `GET /time`.
-    pub fn key(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
+/// `route!("GET", "/hello/{username}", allow = "GET, PUT")`: a [`Route`]
+/// whose key is built by the compiler, so naming it costs nothing per request.
+#[macro_export]
+macro_rules! route {
+    ($method:literal, $path:literal, allow = $allow:literal) => {
+        $crate::http::Route {
+            method: $method,
+            path: $path,
+            key: concat!($method, " ", $path),
+            allow: $allow,
+        }
+    };
+}
 
+impl Route {
     fn segments(&self) -> impl Iterator<Item = &'static str> {
         self.path.split('/').filter(|s| !s.is_empty())
     }
@@ -67,7 +79,7 @@ pub fn match_route<'e>(
         .route_key
         .as_deref()
         .or(event.request_context.route_key.as_deref());
-    if let Some(route) = key.and_then(|key| routes.iter().find(|r| r.key() == key)) {
+    if let Some(route) = key.and_then(|key| routes.iter().find(|r| r.key == key)) {
         let from_gateway: Option<Vec<_>> = route
             .param_names()
             .map(|name| {
@@ -147,16 +159,8 @@ mod tests {
     use super::*;
 
     static ROUTES: &[Route] = &[
-        Route {
-            method: "GET",
-            path: "/hello/{username}",
-            allow: "GET, PUT",
-        },
-        Route {
-            method: "GET",
-            path: "/users/{username}",
-            allow: "GET",
-        },
+        crate::route!("GET", "/hello/{username}", allow = "GET, PUT"),
+        crate::route!("GET", "/users/{username}", allow = "GET"),
     ];
 
     fn event(method: &str, raw_path: &str) -> ApiGatewayV2httpRequest {
