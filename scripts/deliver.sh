@@ -25,7 +25,7 @@ case "${1:-}" in
   deploy-packaged)
     need STAGE "dev, staging or prod"; need ARTIFACT_BUCKET "the pipeline's artifact bucket"
     need CFN_ROLE_ARN "the CloudFormation role the pipeline stack creates"
-    scripts/setup.sh >/dev/null
+    scripts/setup.sh sam
     sam deploy --template-file packaged.yaml --config-env "$STAGE" --stack-name "$(stack)" \
       --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE" --role-arn "$CFN_ROLE_ARN" \
       --no-confirm-changeset --no-fail-on-empty-changeset

@@ -2,6 +2,8 @@
 # Installs everything the project needs, from the package registries only,
 # at pinned versions, into .tools/ (git-ignored). Safe to run again: each
 # step is skipped when its pinned version is already there.
+#   setup.sh          everything
+#   setup.sh sam      only the SAM CLI venv (what the pipeline's deploy step needs)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -21,11 +23,13 @@ needs() { [ "$(cat "$(stamp "$1")" 2>/dev/null)" != "$2" ]; }
 done_() { echo "$2" > "$(stamp "$1")"; }
 mkdir -p .tools
 
+if [ "${1:-}" != sam ]; then
 if ! rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$'; then
   log "Adding the Rust target for Lambda arm64 (aarch64-unknown-linux-gnu)"
   rustup target add aarch64-unknown-linux-gnu
 fi
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+fi
 
 want="cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION aws-sam-cli==$SAM_CLI_VERSION cfn-lint==$CFN_LINT_VERSION"
 if needs venv "$want"; then
@@ -34,6 +38,8 @@ if needs venv "$want"; then
   .tools/venv/bin/pip install --quiet --disable-pip-version-check $want
   done_ venv "$want"
 fi
+
+[ "${1:-}" = sam ] && exit 0
 
 # checkov pins many libraries that clash with SAM CLI's: it gets its own venv.
 want="checkov==$CHECKOV_VERSION detect-secrets==$DETECT_SECRETS_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
