@@ -128,11 +128,13 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// Creates the users table (as the database stack does) unless it exists.
+/// Creates the users table (as the database stack does) unless it exists,
+/// and returns once it is ACTIVE: dynalite, like DynamoDB, answers "table not
+/// found" to requests for a table that is still CREATING, even for an instant.
 pub async fn create_users_table(
     client: &Client,
     table_name: &str,
-) -> Result<(), aws_sdk_dynamodb::Error> {
+) -> Result<(), Box<dyn std::error::Error>> {
     let created = client
         .create_table()
         .table_name(table_name)
@@ -152,15 +154,29 @@ pub async fn create_users_table(
         .send()
         .await;
     match created {
-        Ok(_) => Ok(()),
+        Ok(_) => {}
         Err(err)
             if err
                 .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            Ok(())
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(err) => return Err(aws_sdk_dynamodb::Error::from(err).into()),
+    }
+    // Poll every 20 ms (DynamoDB's own waiter starts at 20 s).
+    let started = std::time::Instant::now();
+    loop {
+        let table = client
+            .describe_table()
+            .table_name(table_name)
+            .send()
+            .await?;
+        let status = table.table().and_then(|t| t.table_status());
+        if status == Some(&aws_sdk_dynamodb::types::TableStatus::Active) {
+            return Ok(());
         }
-        Err(err) => Err(err.into()),
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("table {table_name} is still {status:?} after 30 s").into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
