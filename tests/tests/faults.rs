@@ -167,9 +167,11 @@ async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_h
         };
         let took = started.elapsed();
         assert_eq!(status_and_json(&response).0, 503);
+        // At least one attempt timed out (900 ms); the SDK may stop retrying
+        // before the 3 s operation timeout once its retry budget is spent.
         assert!(
-            took >= OPERATION_TIMEOUT - Duration::from_millis(100),
-            "gave up early: {took:?}"
+            took >= Duration::from_millis(800),
+            "did not wait for the database: {took:?}"
         );
         assert!(took <= WITHIN, "took {took:?}");
     }
