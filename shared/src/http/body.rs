@@ -114,7 +114,10 @@ pub fn string_field(body: &mut [u8], name: &str, example: &str) -> Result<String
     let mut found = None;
     let mut at = 1;
     for _ in 0..*len {
-        let key = tape[at].as_str_node();
+        let key = match &tape[at] {
+            Node::String(text) => Some(*text),
+            _ => None,
+        };
         let value = &tape[at + 1];
         if key == Some(name) {
             if found.is_some() {
@@ -140,20 +143,6 @@ pub fn string_field(body: &mut [u8], name: &str, example: &str) -> Result<String
     Err(ApiError::bad_request(format!(
         r#""{name}" must be a string such as "{example}", not {kind}"#
     )))
-}
-
-/// The text of a string node (object keys are strings).
-trait StrNode {
-    fn as_str_node(&self) -> Option<&str>;
-}
-
-impl StrNode for simd_json::Node<'_> {
-    fn as_str_node(&self) -> Option<&str> {
-        match self {
-            simd_json::Node::String(s) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]
