@@ -1,23 +1,26 @@
 # The two commands a newcomer needs: `make dev` and `make test`.
-# Every target installs what it needs first (scripts/setup.sh, pinned versions).
+# Every target installs what it uses first (scripts/setup.sh <what>, pinned
+# versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
 .PHONY: dev test setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
-dev: setup
+dev:
+	scripts/setup.sh dev
 	scripts/local-api.sh serve
 
 ## Run every check and test
 test:
 	scripts/test.sh
 
-## Install the pinned tools into .tools/
+## Install every pinned tool into .tools/ (make test installs them itself)
 setup:
-	scripts/setup.sh
+	scripts/setup.sh test
 
 ## Build the release binaries for Lambda (provided.al2023, arm64) and print their sizes
-build: setup
+build:
+	scripts/setup.sh build
 	scripts/build.sh
 
 fmt:
@@ -31,7 +34,8 @@ clean:
 	rm -rf target .aws-sam .local
 
 ## Measure cold start, warm throughput, memory and size; writes BENCHMARKS.md
-bench: setup
+bench:
+	scripts/setup.sh bench
 	scripts/bench.sh
 
 ## The property tests with many more inputs (FUZZ_CASES, default 100000)
@@ -39,7 +43,8 @@ fuzz:
 	FUZZ_CASES=$${FUZZ_CASES:-100000} cargo test --release -p api-tests --test properties
 
 ## The full load test against a local API of its own (bounded; prints the figures)
-load: setup
+load:
+	scripts/setup.sh dev
 	scripts/load.sh
 
 ## Regenerate the README's architecture diagram from the templates

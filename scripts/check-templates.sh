@@ -28,10 +28,19 @@ log "GitHub workflows: schema (check-jsonschema) and checkov (github_actions)"
 check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 checkov --skip-download --quiet --compact --framework github_actions -d .github
 
-log "sam build (arm64, cargo-lambda with zig, no Docker)"
-sam build --template template.yaml
+# The check proves the wiring (template, BuildMethod, CodeUri, cargo-lambda,
+# zig, arm64), not the deployed optimisation: the release profile's fat LTO
+# and single codegen unit are turned off here through cargo's environment
+# overrides, in a target folder of its own so that `make build` and
+# `make package` (the real profile) do not rebuild after it.
+log "sam build (arm64, cargo-lambda with zig, no Docker; unoptimised release profile)"
+CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off \
+CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=true \
+CARGO_TARGET_DIR="$ROOT/target/template-check" \
+  sam build --template template.yaml --build-dir .aws-sam/template-check
 for f in ServerTimeFunction PutBirthdayFunction GetUserByIdFunction; do
-  file=".aws-sam/build/Functions/$f/bootstrap"
+  file=".aws-sam/template-check/Functions/$f/bootstrap"
   [ -x "$file" ] || { echo "error: sam build did not produce $file" >&2; exit 1; }
+  file -b "$file" | grep -q 'ARM aarch64' || { echo "error: $file is not an arm64 executable" >&2; exit 1; }
   printf '  %-22s %s bytes\n' "$f" "$(stat -c %s "$file")"
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The delivery steps the pipelines run (cicd/pipeline.yaml), as make targets
 # so that a person can run the same step by hand:
-#   package          sam package the built stack into $ARTIFACT_BUCKET     (Build stage)
+#   package          sam build (the deployed release profile), then sam package
+#                    into $ARTIFACT_BUCKET                                  (Build stage)
 #   deploy-packaged  sam deploy packaged.yaml as birthdays-$STAGE          (Deploy stage)
 #   smoke-deployed   smoke checks against the stack's ApiUrl output        (SmokeTest stage)
 #   release-gate     approve the pending prod release inside the window    (ReleaseGate stage)
@@ -10,7 +11,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-export PATH="$ROOT/.tools/venv/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
+# venv-lambda first: cargo-lambda finds zig as `python3 -m ziglang`.
+export PATH="$ROOT/.tools/venv-lambda/bin:$ROOT/.tools/venv-sam/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 need() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
@@ -19,6 +21,10 @@ stack() { echo "birthdays-$STAGE"; }
 case "${1:-}" in
   package)
     need STAGE "dev, staging or prod"; need ARTIFACT_BUCKET "the pipeline's artifact bucket"
+    scripts/setup.sh build && scripts/setup.sh sam
+    # The real profile (fat LTO, one codegen unit): make test's template
+    # check builds a quicker, unoptimised one elsewhere.
+    sam build --template template.yaml
     sam package --template-file .aws-sam/build/template.yaml --output-template-file packaged.yaml \
       --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE"
     ;;

@@ -3,7 +3,11 @@
 # address for a region and credentials).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
-export PATH="$ROOT/.tools/cargo/bin:$ROOT/.tools/venv/bin:$ROOT/.tools/venv-checkov/bin:$ROOT/.tools/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
+for tools in node/node_modules/.bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
+  PATH="$ROOT/.tools/$tools:$PATH"
+done
+export PATH="$PATH:$HOME/.cargo/bin"
 
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_DEFAULT_REGION="$AWS_REGION"
@@ -19,6 +23,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # The local API.
 export LOCAL_API_PORT="${LOCAL_API_PORT:-3000}"
+export FUNCTIONS_PORT="${FUNCTIONS_PORT:-9001}"
 export DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 export TABLE_NAME="${TABLE_NAME:-users}"
 

@@ -6,8 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)"
-cargo build --quiet -p api-tests --bin load -p server_time -p put_birthday -p get_user_by_id
+export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
+cargo build --quiet -p api-tests --bin load -p server_time -p put_birthday -p get_user_by_id -p local-gateway
 trap 'scripts/local-api.sh stop' EXIT
 scripts/local-api.sh start
 LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT" target/debug/load

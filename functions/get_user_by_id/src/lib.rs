@@ -10,8 +10,8 @@ use shared::http::{
 };
 use shared::store::{UserRecord, UserStore};
 
-const GREETING: Route = shared::route!("GET", "/hello/{username}", allow = "GET, PUT");
-const RECORD: Route = shared::route!("GET", "/users/{username}", allow = "GET");
+const GREETING: Route = shared::route!("GET", "/hello/{username}");
+const RECORD: Route = shared::route!("GET", "/users/{username}");
 pub static ROUTES: &[Route] = &[GREETING, RECORD];
 
 #[derive(Debug, serde::Serialize)]

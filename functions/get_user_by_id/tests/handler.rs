@@ -8,7 +8,7 @@ use shared::clock::{Clock, FixedClock};
 use shared::domain::{DateOfBirth, Username};
 use shared::http::ApiGatewayV2httpRequest;
 use shared::store::{InMemoryStore, UserStore};
-use shared::testing::{function_url_event, gateway_event, invocation, load_event, status_and_json};
+use shared::testing::{gateway_event, invocation, load_event, status_and_json};
 
 async fn store_with(users: &[(&str, Date)], clock: &FixedClock) -> InMemoryStore {
     let store = InMemoryStore::default();
@@ -109,22 +109,6 @@ async fn given_the_sam_events_when_invoked_then_both_routes_answer() {
 }
 
 #[tokio::test]
-async fn given_function_url_events_when_invoked_then_routes_come_from_the_path() {
-    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
-    let store = store_with(&[("Zoë", date(1990, 11, 23))], &clock).await;
-    let (_, hello) = get(
-        &store,
-        &clock,
-        function_url_event("GET", "/lambda-url/get_user_by_id/hello/Zo%C3%AB"),
-    )
-    .await;
-    assert_eq!(hello["message"], "Hello, Zoë! Happy birthday!");
-    let (_, user) = get(&store, &clock, function_url_event("GET", "/users/Zo%C3%AB")).await;
-    assert_eq!(user["daysUntilBirthday"], 0);
-    assert_eq!(user["nextBirthday"], "2026-11-23");
-}
-
-#[tokio::test]
 async fn given_an_unknown_user_when_read_then_404_on_both_routes() {
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let store = store_with(&[("ann", date(1990, 1, 1))], &clock).await;
@@ -165,23 +149,15 @@ async fn given_the_store_is_down_when_read_then_503() {
 }
 
 #[tokio::test]
-async fn given_a_wrong_method_or_path_then_405_or_404() {
+async fn given_an_event_for_another_route_then_404() {
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let store = InMemoryStore::default();
-    assert_eq!(
-        get(&store, &clock, function_url_event("DELETE", "/users/Ann"))
-            .await
-            .0,
-        405
-    );
-    assert_eq!(
-        get(&store, &clock, function_url_event("GET", "/users"))
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        get(&store, &clock, function_url_event("GET", "/")).await.0,
-        404
-    );
+    for (method, route) in [
+        ("DELETE", "/users/{username}"),
+        ("PUT", "/hello/{username}"),
+        ("GET", "/users"),
+    ] {
+        let (status, _) = get(&store, &clock, gateway_event(method, route, Some("Ann"))).await;
+        assert_eq!(status, 404, "{method} {route}");
+    }
 }

@@ -9,11 +9,7 @@ use shared::http::{
 };
 use shared::store::UserStore;
 
-pub static ROUTES: &[Route] = &[shared::route!(
-    "PUT",
-    "/hello/{username}",
-    allow = "GET, PUT"
-)];
+pub static ROUTES: &[Route] = &[shared::route!("PUT", "/hello/{username}")];
 
 pub async fn handler<S: UserStore, C: Clock>(
     store: &S,

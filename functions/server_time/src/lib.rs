@@ -10,13 +10,13 @@ use shared::http::{
     ApiError, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, json, match_route, respond,
 };
 
-pub static ROUTES: &[Route] = &[shared::route!("GET", "/time", allow = "GET")];
+pub static ROUTES: &[Route] = &[shared::route!("GET", "/time")];
 
 /// What the handler needs, built once during init.
 #[derive(Debug)]
 pub struct ServerTime<C> {
     pub clock: C,
-    /// The server's own zone (UTC on Lambda), looked up once.
+    /// The zone of answers without `?tz=`: UTC, the zone Lambda runs in.
     pub zone: TimeZone,
 }
 

@@ -7,7 +7,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let deps = ServerTime {
         clock: SystemClock,
-        zone: TimeZone::system(),
+        // Lambda runs in UTC (TZ=:UTC). Naming the zone, rather than asking
+        // the system, gives the same answer ("UTC") on every machine.
+        zone: TimeZone::UTC,
     };
     shared::lambda::serve(ROUTES, |event| handler(&deps, event)).await
 }

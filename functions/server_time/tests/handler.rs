@@ -6,7 +6,7 @@ use serde_json::json;
 use server_time::{ServerTime, handler};
 use shared::clock::FixedClock;
 use shared::http::ApiGatewayV2httpRequest;
-use shared::testing::{function_url_event, invocation, load_event, status_and_json};
+use shared::testing::{gateway_event, invocation, load_event, status_and_json};
 
 fn deps(zone: &str) -> ServerTime<FixedClock> {
     ServerTime {
@@ -64,22 +64,12 @@ async fn given_an_unknown_zone_when_asked_then_400_naming_it() {
 }
 
 #[tokio::test]
-async fn given_a_function_url_event_when_asked_then_it_answers() {
-    assert_eq!(
-        time(
-            "UTC",
-            function_url_event("GET", "/lambda-url/server_time/time")
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        time("UTC", function_url_event("POST", "/time")).await.0,
-        405
-    );
-    assert_eq!(
-        time("UTC", function_url_event("GET", "/times")).await.0,
-        404
-    );
+async fn given_an_event_for_another_route_then_404() {
+    for (method, route) in [("POST", "/time"), ("GET", "/times")] {
+        assert_eq!(
+            time("UTC", gateway_event(method, route, None)).await.0,
+            404,
+            "{method} {route}"
+        );
+    }
 }

@@ -1,5 +1,4 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
-use aws_lambda_events::http::{HeaderValue, header};
 
 /// An answer that is not a success: a status and a sentence for the caller.
 ///
@@ -10,8 +9,6 @@ use aws_lambda_events::http::{HeaderValue, header};
 pub struct ApiError {
     pub status: u16,
     pub message: String,
-    /// Methods the path accepts; sent as `Allow` with a 405.
-    pub allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -19,7 +16,6 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
-            allow: None,
         }
     }
 
@@ -29,16 +25,6 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, message)
-    }
-
-    pub fn method_not_allowed(method: &str, path: &str, allow: &'static str) -> Self {
-        Self {
-            allow: Some(allow),
-            ..Self::new(
-                405,
-                format!("{method} is not allowed on {path}: use {allow}"),
-            )
-        }
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
@@ -66,18 +52,12 @@ impl ApiError {
         struct Body<'a> {
             message: &'a str,
         }
-        let mut response = super::json(
+        super::json(
             self.status,
             &Body {
                 message: &self.message,
             },
-        );
-        if let Some(allow) = self.allow {
-            response
-                .headers
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
-        }
-        response
+        )
     }
 }
 

@@ -1,9 +1,8 @@
 //! API Gateway HTTP API (payload 2.0) events in, responses out.
 //!
-//! Requests come from two kinds of caller, and both must work: API Gateway,
-//! which fills `routeKey` and `pathParameters` and prefixes `rawPath` with the
-//! stage on named stages; and Lambda function URLs as `cargo lambda watch`
-//! emulates them, which send neither and keep the path percent-encoded.
+//! Every request comes through API Gateway (or, locally, the local gateway
+//! that plays it), which has matched the route already: the event names it
+//! in `routeKey` and gives the decoded `pathParameters`.
 
 mod body;
 mod error;

@@ -1,7 +1,6 @@
-use std::borrow::Cow;
+use std::collections::HashMap;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use percent_encoding::percent_decode_str;
 
 use super::ApiError;
 
@@ -14,144 +13,60 @@ pub struct Route {
     pub path: &'static str,
     /// The API Gateway route key, such as `GET /time`.
     pub key: &'static str,
-    /// Every method the path accepts across the API, for the `Allow` header.
-    pub allow: &'static str,
 }
 
-/// `route!("GET", "/hello/{username}", allow = "GET, PUT")`: a [`Route`]
-/// whose key is built by the compiler, so naming it costs nothing per request.
+/// `route!("GET", "/hello/{username}")`: a [`Route`] whose key is built by
+/// the compiler, so naming it costs nothing per request.
 #[macro_export]
 macro_rules! route {
-    ($method:literal, $path:literal, allow = $allow:literal) => {
+    ($method:literal, $path:literal) => {
         $crate::http::Route {
             method: $method,
             path: $path,
             key: concat!($method, " ", $path),
-            allow: $allow,
         }
     };
 }
 
-impl Route {
-    fn segments(&self) -> impl Iterator<Item = &'static str> {
-        self.path.split('/').filter(|s| !s.is_empty())
-    }
-
-    fn param_names(&self) -> impl Iterator<Item = &'static str> {
-        self.segments()
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-    }
-}
-
-/// Path parameters by name, decoded.
-type Params<'e> = Vec<(&'static str, Cow<'e, str>)>;
-
-/// The route an event was sent to, with its path parameters decoded.
+/// The route an event was sent to, and its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteMatch<'e> {
     pub route: &'static Route,
-    params: Params<'e>,
+    params: &'e HashMap<String, String>,
 }
 
 impl RouteMatch<'_> {
-    /// A path parameter's value, percent-decoded. Present for every `{name}`
-    /// in the route's template.
+    /// A path parameter's value, as API Gateway decoded it. Present for
+    /// every `{name}` in the route's template.
     pub fn param(&self, name: &str) -> &str {
-        self.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, v)| v)
+        self.params.get(name).map_or("", String::as_str)
     }
 }
 
-/// Finds which of `routes` the event is for.
+/// Finds which of `routes` the event is for, by its `routeKey`.
 ///
-/// API Gateway says so in `routeKey` and gives decoded `pathParameters`.
-/// Otherwise (function URLs, `cargo lambda watch`) the route is found by
-/// matching the templates against the end of the percent-encoded path, which
-/// also skips a stage or `/lambda-url/<function>` prefix.
+/// API Gateway (and the local gateway, which plays it) matches the method
+/// and path before it invokes a function, and says which route it matched;
+/// a wrong method or an unknown path never reaches a function. An event
+/// for another route is answered 404 all the same.
 pub fn match_route<'e>(
     event: &'e ApiGatewayV2httpRequest,
     routes: &'static [Route],
 ) -> Result<RouteMatch<'e>, ApiError> {
-    let method = &event.request_context.http.method;
     let key = event
         .route_key
         .as_deref()
-        .or(event.request_context.route_key.as_deref());
-    if let Some(route) = key.and_then(|key| routes.iter().find(|r| r.key == key)) {
-        let from_gateway: Option<Vec<_>> = route
-            .param_names()
-            .map(|name| {
-                event
-                    .path_parameters
-                    .get(name)
-                    .map(|value| (name, Cow::Borrowed(value.as_str())))
-            })
-            .collect();
-        if let Some(params) = from_gateway {
-            return Ok(RouteMatch { route, params });
-        }
-    }
-
-    let path = raw_path(event);
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let mut path_matched: Option<&'static Route> = None;
-    for route in routes {
-        let Some(params) = match_tail(route, &segments)? else {
-            continue;
-        };
-        if route.method == method.as_str() {
-            return Ok(RouteMatch { route, params });
-        }
-        path_matched.get_or_insert(route);
-    }
-    Err(match path_matched {
-        Some(route) => ApiError::method_not_allowed(method.as_str(), route.path, route.allow),
-        None => ApiError::not_found(format!(
-            "there is no route {method} {path}: see the API documentation for the routes"
-        )),
+        .or(event.request_context.route_key.as_deref())
+        .unwrap_or("(none)");
+    let route = routes.iter().find(|r| r.key == key).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "there is no route {key} here: see the API documentation for the routes"
+        ))
+    })?;
+    Ok(RouteMatch {
+        route,
+        params: &event.path_parameters,
     })
-}
-
-fn raw_path(event: &ApiGatewayV2httpRequest) -> &str {
-    event
-        .raw_path
-        .as_deref()
-        .or(event.request_context.http.path.as_deref())
-        .unwrap_or("/")
-}
-
-/// Matches the route's template against the last segments of the path, and
-/// decodes its parameters. `Ok(None)` when the path is not this route's.
-fn match_tail<'e>(
-    route: &'static Route,
-    segments: &[&'e str],
-) -> Result<Option<Params<'e>>, ApiError> {
-    let template: Vec<&'static str> = route.segments().collect();
-    let Some(start) = segments.len().checked_sub(template.len()) else {
-        return Ok(None);
-    };
-    let tail = &segments[start..];
-    let literals_match = template
-        .iter()
-        .zip(tail)
-        .all(|(t, s)| t.starts_with('{') || t == s);
-    if !literals_match {
-        return Ok(None);
-    }
-    let mut params = Vec::new();
-    for (t, s) in template.iter().zip(tail) {
-        if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-            let value = percent_decode_str(s).decode_utf8().map_err(|_| {
-                ApiError::bad_request(format!(
-                    "the {name} in the path is not valid UTF-8 once percent-decoded"
-                ))
-            })?;
-            params.push((name, value));
-        }
-    }
-    Ok(Some(params))
 }
 
 #[cfg(test)]
@@ -159,21 +74,20 @@ mod tests {
     use super::*;
 
     static ROUTES: &[Route] = &[
-        crate::route!("GET", "/hello/{username}", allow = "GET, PUT"),
-        crate::route!("GET", "/users/{username}", allow = "GET"),
+        crate::route!("GET", "/hello/{username}"),
+        crate::route!("GET", "/users/{username}"),
     ];
 
-    fn event(method: &str, raw_path: &str) -> ApiGatewayV2httpRequest {
+    fn event(route_key: &str) -> ApiGatewayV2httpRequest {
         let mut event = ApiGatewayV2httpRequest::default();
-        event.request_context.http.method = method.parse().unwrap();
-        event.raw_path = Some(raw_path.to_owned());
+        event.route_key = Some(route_key.to_owned());
         event
     }
 
     #[test]
-    fn uses_api_gateway_route_key_and_path_parameters() {
-        let mut e = event("GET", "/prod/hello/Zo%C3%AB");
-        e.route_key = Some("GET /hello/{username}".into());
+    fn uses_the_route_key_and_the_decoded_path_parameters() {
+        let mut e = event("GET /hello/{username}");
+        e.raw_path = Some("/hello/Zo%C3%AB".into());
         e.path_parameters.insert("username".into(), "Zoë".into());
         let m = match_route(&e, ROUTES).unwrap();
         assert_eq!(m.route.path, "/hello/{username}");
@@ -181,54 +95,29 @@ mod tests {
     }
 
     #[test]
-    fn gateway_parameters_are_not_decoded_twice() {
-        let mut e = event("GET", "/hello/%41");
-        e.route_key = Some("GET /hello/{username}".into());
+    fn parameters_are_not_decoded_twice() {
+        let mut e = event("GET /hello/{username}");
         e.path_parameters.insert("username".into(), "%41".into());
         assert_eq!(match_route(&e, ROUTES).unwrap().param("username"), "%41");
     }
 
     #[test]
-    fn matches_function_url_paths_and_decodes_them() {
-        for path in [
-            "/hello/Zo%C3%AB",
-            "/lambda-url/get_user_by_id/hello/Zo%C3%AB",
-            "/dev/hello/Zo%C3%AB/",
-        ] {
-            let e = event("GET", path);
-            let m = match_route(&e, ROUTES).unwrap();
-            assert_eq!(m.route.path, "/hello/{username}", "{path}");
-            assert_eq!(m.param("username"), "Zoë", "{path}");
-        }
-        let e = event("GET", "/users/bob");
+    fn the_request_context_route_key_serves_too() {
+        let mut e = ApiGatewayV2httpRequest::default();
+        e.request_context.route_key = Some("GET /users/{username}".into());
         assert_eq!(
-            match_route(&e, ROUTES).unwrap().route.path,
-            "/users/{username}"
+            match_route(&e, ROUTES).unwrap().route.key,
+            "GET /users/{username}"
         );
     }
 
     #[test]
-    fn an_encoded_slash_stays_inside_the_parameter() {
-        let e = event("GET", "/hello/a%2Fb");
-        assert_eq!(match_route(&e, ROUTES).unwrap().param("username"), "a/b");
-    }
-
-    #[test]
-    fn unknown_paths_are_404_and_wrong_methods_405() {
-        for path in ["/", "/hello", "/hello/", "/nope/bob", "/hello/a/b"] {
-            assert_eq!(
-                match_route(&event("GET", path), ROUTES).unwrap_err().status,
-                404,
-                "{path}"
-            );
+    fn another_route_or_none_is_not_found() {
+        for key in ["$default", "PUT /hello/{username}", "GET /time"] {
+            let err = match_route(&event(key), ROUTES).unwrap_err();
+            assert_eq!(err.status, 404, "{key}");
         }
-        let err = match_route(&event("DELETE", "/hello/bob"), ROUTES).unwrap_err();
-        assert_eq!((err.status, err.allow), (405, Some("GET, PUT")));
-    }
-
-    #[test]
-    fn invalid_utf8_in_a_parameter_is_a_bad_request() {
-        let err = match_route(&event("GET", "/hello/%FF"), ROUTES).unwrap_err();
-        assert_eq!(err.status, 400);
+        let err = match_route(&ApiGatewayV2httpRequest::default(), ROUTES).unwrap_err();
+        assert_eq!(err.status, 404);
     }
 }

@@ -1,0 +1,218 @@
+//! The local stand-in for the API Gateway HTTP API in front of the real
+//! function binaries: what `make dev` and the black-box tests talk to.
+//!
+//! A request is matched to a route of `openapi.yaml`, turned into the
+//! payload-2.0 event API Gateway would send, and passed to the function
+//! through the Invoke API that `cargo lambda watch` serves; the function's
+//! answer becomes the HTTP response as API Gateway makes it. What API
+//! Gateway answers itself (404, CORS preflight, 413, 500, 503) is answered
+//! here with API Gateway's wording.
+
+pub mod cors;
+pub mod event;
+pub mod invoke;
+pub mod response;
+pub mod router;
+pub mod spec;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_LENGTH, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::event::RequestFacts;
+use crate::invoke::{Invoker, Outcome};
+use crate::response::HttpResponse;
+use crate::router::Router;
+use crate::spec::{ApiSpec, Cors};
+
+/// API Gateway's limit on a request's payload.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The gateway: the API's routes and CORS, and the functions behind them.
+#[derive(Debug)]
+pub struct Gateway {
+    router: Router,
+    cors: Option<Cors>,
+    invoker: Invoker,
+    requests: AtomicU64,
+}
+
+/// What one request came to, for the log line.
+#[derive(Debug, Default)]
+struct Served {
+    route: Option<String>,
+    function: Option<String>,
+    problem: Option<String>,
+}
+
+impl Gateway {
+    pub fn new(spec: &ApiSpec, invoker: Invoker) -> Result<Self, router::RouterError> {
+        Ok(Gateway {
+            router: Router::new(&spec.routes)?,
+            cors: spec.cors.clone(),
+            invoker,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Serves HTTP/1.1 on `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
+        loop {
+            let (stream, peer) = listener.accept().await?;
+            let gateway = Arc::clone(&self);
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let gateway = Arc::clone(&gateway);
+                    async move { Ok::<_, std::convert::Infallible>(gateway.handle(request, peer).await) }
+                });
+                // A client that hangs up mid-request is no error of ours.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
+    /// One request, start to end, with one log line.
+    pub async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let started = Instant::now();
+        let facts = self.facts(peer);
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let (parts, body) = request.into_parts();
+        let mut served = Served::default();
+        let mut response = match &self.cors {
+            Some(cors) if Cors::is_preflight(&parts.method, &parts.headers) => {
+                served.route = Some("CORS preflight".into());
+                cors.preflight(&parts.headers)
+            }
+            cors => {
+                let mut response = self.respond(&parts, body, &facts, &mut served).await;
+                if let Some(cors) = cors {
+                    cors.apply(&parts.headers, &mut response);
+                }
+                response
+            }
+        };
+        if let Ok(id) = HeaderValue::from_str(&facts.request_id) {
+            response.headers_mut().insert("apigw-requestid", id);
+        }
+        println!(
+            "{method} {path} route={} function={} status={} latency_ms={:.1}{}",
+            served.route.as_deref().unwrap_or("-"),
+            served.function.as_deref().unwrap_or("-"),
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0,
+            served
+                .problem
+                .map(|p| format!(" problem={p:?}"))
+                .unwrap_or_default(),
+        );
+        response
+    }
+
+    async fn respond(
+        &self,
+        parts: &hyper::http::request::Parts,
+        body: Incoming,
+        facts: &RequestFacts,
+        served: &mut Served,
+    ) -> HttpResponse {
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return response::too_large();
+        }
+        let Some(matched) = self.router.find(parts.method.as_str(), parts.uri.path()) else {
+            return response::not_found();
+        };
+        served.route = Some(matched.route.key());
+        served.function = Some(matched.route.function.clone());
+        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return response::too_large(),
+            Err(e) => {
+                served.problem = Some(format!("the request body broke off: {e}"));
+                return response::gateway(StatusCode::BAD_REQUEST, "Bad Request");
+            }
+        };
+        let event = event::build(parts, &body, &matched, facts);
+        let outcome = self
+            .invoker
+            .invoke(
+                &matched.route.function,
+                event.to_string().into_bytes(),
+                matched.route.function_timeout,
+                matched.route.integration_timeout,
+            )
+            .await;
+        let function = &matched.route.function;
+        match outcome {
+            Outcome::Answered(payload) => response::from_function(&payload).unwrap_or_else(|e| {
+                served.problem = Some(e.0);
+                response::internal_server_error()
+            }),
+            Outcome::FunctionError(error) => {
+                served.problem = Some(format!("{function} failed: {error}"));
+                response::internal_server_error()
+            }
+            Outcome::FunctionTimedOut => {
+                served.problem = Some(format!(
+                    "{function} did not answer within its {} s timeout (functions stack); \
+                     it may still be building: see the watch log",
+                    matched.route.function_timeout.as_secs_f64()
+                ));
+                response::internal_server_error()
+            }
+            Outcome::IntegrationTimedOut => {
+                served.problem = Some(format!(
+                    "{function} did not answer within the integration's {} s timeout (API stack)",
+                    matched.route.integration_timeout.as_secs_f64()
+                ));
+                response::service_unavailable()
+            }
+            Outcome::Unreachable(error) => {
+                served.problem = Some(format!(
+                    "the functions' Invoke API is unreachable ({error}): is `cargo lambda watch` running?"
+                ));
+                response::service_unavailable()
+            }
+        }
+    }
+
+    /// A request id in API Gateway's style (14 base64 characters) and an
+    /// X-Ray trace id, unique within this process and across restarts.
+    fn facts(&self, peer: SocketAddr) -> RequestFacts {
+        let received = jiff::Timestamp::now();
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let nanos = received.as_nanosecond() as u64;
+        let mut id = [0u8; 10];
+        id[..6].copy_from_slice(&nanos.to_be_bytes()[2..]);
+        id[6..].copy_from_slice(&(n as u32).to_be_bytes());
+        RequestFacts {
+            request_id: BASE64.encode(id),
+            trace_id: format!(
+                "Root=1-{:08x}-{:012x}{:012x}",
+                received.as_second(),
+                nanos & 0xffff_ffff_ffff,
+                n
+            ),
+            received,
+            peer,
+        }
+    }
+}

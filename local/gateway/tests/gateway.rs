@@ -1,0 +1,498 @@
+//! The gateway over real HTTP on 127.0.0.1, in front of a stand-in for the
+//! Lambda Invoke API whose functions misbehave on purpose (errors, slowness,
+//! odd answers), so that each of API Gateway's own answers can be seen. The
+//! real functions behind the gateway are tested in `tests/tests/api.rs`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Request, Response, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use local_gateway::Gateway;
+use local_gateway::invoke::Invoker;
+use local_gateway::spec::{ApiSpec, Cors, RouteSpec};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// The stand-in Invoke API: each function name is one behaviour.
+async fn function(request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let name = request
+        .uri()
+        .path()
+        .split('/')
+        .nth(3)
+        .unwrap_or("")
+        .to_owned();
+    let event = request.into_body().collect().await.unwrap().to_bytes();
+    let answer = |status: u16, body: Value| {
+        Response::builder()
+            .status(status)
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap()
+    };
+    match name.as_str() {
+        // Sends the event back as the body, with a cookie and a CORS header
+        // of its own (which API Gateway must replace).
+        "echo" => answer(
+            200,
+            json!({
+                "statusCode": 201,
+                "headers": {"content-type": "application/json", "access-control-allow-origin": "https://mine.example"},
+                "multiValueHeaders": {},
+                "cookies": ["session=abc; HttpOnly", "theme=dark"],
+                "body": String::from_utf8_lossy(&event),
+                "isBase64Encoded": false,
+            }),
+        ),
+        "plain_json" => answer(200, json!({"hello": "world"})),
+        "binary" => answer(
+            200,
+            json!({"statusCode": 200, "headers": {"content-type": "image/png"}, "body": "AAECAw==", "isBase64Encoded": true}),
+        ),
+        // `cargo lambda watch` reports a function error as HTTP 500 ...
+        "fails" => answer(500, json!({"errorType": "Panic", "errorMessage": "boom"})),
+        // ... Lambda as 200 with X-Amz-Function-Error.
+        "flagged" => {
+            let mut r = answer(
+                200,
+                json!({"errorType": "Unhandled", "errorMessage": "boom"}),
+            );
+            r.headers_mut()
+                .insert("x-amz-function-error", "Unhandled".parse().unwrap());
+            r
+        }
+        "garbage" => answer(200, json!({"statusCode": "two hundred"})),
+        "slow" => {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            answer(200, json!({"statusCode": 200}))
+        }
+        other => answer(404, json!({"title": format!("Missing function {other}")})),
+    }
+}
+
+async fn spawn_functions() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(http1::Builder::new().serve_connection(
+                TokioIo::new(stream),
+                service_fn(|r| async { Ok::<_, std::convert::Infallible>(function(r).await) }),
+            ));
+        }
+    });
+    addr
+}
+
+fn route(method: &str, path: &str, function: &str) -> RouteSpec {
+    RouteSpec {
+        method: method.into(),
+        path: path.into(),
+        function: function.into(),
+        integration_timeout: Duration::from_secs(5),
+        function_timeout: Duration::from_secs(4),
+    }
+}
+
+fn spec() -> ApiSpec {
+    let short = Duration::from_millis(300);
+    ApiSpec {
+        routes: vec![
+            route("PUT", "/echo/{name}", "echo"),
+            route("GET", "/echo/{name}", "echo"),
+            route("GET", "/plain", "plain_json"),
+            route("GET", "/binary", "binary"),
+            route("GET", "/fails", "fails"),
+            route("GET", "/flagged", "flagged"),
+            route("GET", "/garbage", "garbage"),
+            RouteSpec {
+                function_timeout: short,
+                ..route("GET", "/slow-function", "slow")
+            },
+            RouteSpec {
+                integration_timeout: short,
+                ..route("GET", "/slow-integration", "slow")
+            },
+            route("GET", "/missing", "nobody_home"),
+        ],
+        cors: Some(Cors {
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["GET".into(), "PUT".into()],
+            allow_headers: vec!["content-type".into(), "authorization".into()],
+            max_age: Some(600),
+            ..Cors::default()
+        }),
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+struct Harness {
+    base: String,
+    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+}
+
+impl Harness {
+    async fn start(spec: ApiSpec, functions: &str) -> Self {
+        let gateway = Arc::new(Gateway::new(&spec, Invoker::new(functions)).unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(gateway.serve(listener));
+        Harness {
+            base,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .unwrap();
+        let response = self.client.request(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+async fn harness() -> Harness {
+    let functions = spawn_functions().await;
+    Harness::start(spec(), &format!("http://{functions}")).await
+}
+
+/// The event the `echo` function received.
+async fn event_for(
+    h: &Harness,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Value {
+    let reply = h.send(method, path, headers, body).await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    reply.json()
+}
+
+fn fixture(name: &str) -> Value {
+    // aws_lambda_events ships API Gateway's own examples; find its sources.
+    let metadata = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let metadata: Value = serde_json::from_slice(&metadata.stdout).unwrap();
+    let manifest = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "aws_lambda_events")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("aws_lambda_events in the dependency graph");
+    let path = std::path::Path::new(manifest)
+        .with_file_name("src/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Every key of `expected` is in `actual`, recursively, with a value of the same JSON type.
+fn assert_same_shape(expected: &Value, actual: &Value, at: &str) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (key, value) in e {
+                let here = format!("{at}.{key}");
+                let other = a
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{here} is missing from {actual}"));
+                assert_same_shape(value, other, &here);
+            }
+        }
+        (e, a) => assert_eq!(
+            std::mem::discriminant(e),
+            std::mem::discriminant(a),
+            "{at}: {e} vs {a}"
+        ),
+    }
+}
+
+#[tokio::test]
+async fn events_have_api_gateway_shape() {
+    let h = harness().await;
+    let event = event_for(
+        &h,
+        "GET",
+        "/echo/Zo%C3%AB%2Fx?b=2&a=1&a=x%20y",
+        &[
+            ("cookie", "a=1; b=2"),
+            ("x-repeat", "one"),
+            ("x-repeat", "two"),
+            ("User-Agent", "tests/1"),
+            ("accept", "*/*"),
+        ],
+        b"",
+    )
+    .await;
+
+    let mut expected = fixture("example-apigw-v2-request-no-authorizer.json");
+    // mutual TLS only
+    expected["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authentication");
+    // what curl sent with the example; this request has no body
+    expected["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("content-length");
+    assert_same_shape(&expected, &event, "event");
+    let _: aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+        serde_json::from_value(event.clone()).expect("the functions can read it");
+
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(event["routeKey"], "GET /echo/{name}");
+    assert_eq!(event["requestContext"]["routeKey"], "GET /echo/{name}");
+    assert_eq!(event["requestContext"]["stage"], "$default");
+    assert_eq!(event["rawPath"], "/echo/Zoë/x");
+    assert_eq!(event["requestContext"]["http"]["path"], "/echo/Zoë/x");
+    assert_eq!(event["rawQueryString"], "b=2&a=1&a=x%20y");
+    assert_eq!(event["pathParameters"], json!({"name": "Zoë/x"}));
+    assert_eq!(
+        event["queryStringParameters"],
+        json!({"a": "1,x y", "b": "2"})
+    );
+    assert_eq!(event["cookies"], json!(["a=1", "b=2"]));
+    let headers = &event["headers"];
+    assert!(headers.get("cookie").is_none(), "{headers}");
+    assert_eq!(headers["x-repeat"], "one,two");
+    assert_eq!(headers["user-agent"], "tests/1");
+    assert_eq!(headers["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(headers["x-forwarded-proto"], "http");
+    assert!(
+        headers["x-amzn-trace-id"]
+            .as_str()
+            .unwrap()
+            .starts_with("Root=1-")
+    );
+    let http = &event["requestContext"]["http"];
+    assert_eq!(http["method"], "GET");
+    assert_eq!(http["protocol"], "HTTP/1.1");
+    assert_eq!(http["sourceIp"], "127.0.0.1");
+    assert_eq!(http["userAgent"], "tests/1");
+    let epoch = event["requestContext"]["timeEpoch"].as_i64().unwrap();
+    assert!((jiff::Timestamp::now().as_millisecond() - epoch).abs() < 10_000);
+    assert!(event.get("body").is_none(), "no body, no body key: {event}");
+    assert_eq!(event["isBase64Encoded"], false);
+}
+
+#[tokio::test]
+async fn request_ids_are_unique_and_answered_in_a_header() {
+    let h = harness().await;
+    let a = h.send("GET", "/echo/a", &[], b"").await;
+    let b = h.send("GET", "/echo/a", &[], b"").await;
+    let id = |r: &Reply| {
+        r.json()["requestContext"]["requestId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(id(&a), id(&b));
+    assert_eq!(a.headers["apigw-requestid"], id(&a).as_str());
+}
+
+#[tokio::test]
+async fn bodies_are_text_or_base64_as_api_gateway_decides() {
+    let h = harness().await;
+    let cases: [(Option<&str>, &[u8], bool); 7] = [
+        (Some("application/json"), br#"{"a":1}"#, false),
+        (
+            Some("application/json; charset=utf-8"),
+            br#"{"a":1}"#,
+            false,
+        ),
+        (Some("text/plain"), b"hi", false),
+        (Some("application/xml"), b"<a/>", false),
+        (Some("application/octet-stream"), b"hi", true),
+        (None, b"hi", true),
+        // Not UTF-8 under a text type: base64, so the function decides.
+        (Some("application/json"), b"{\"a\":\"\xff\"}", true),
+    ];
+    for (content_type, body, encoded) in cases {
+        let headers: Vec<(&str, &str)> = content_type
+            .map(|c| ("content-type", c))
+            .into_iter()
+            .collect();
+        let event = event_for(&h, "PUT", "/echo/x", &headers, body).await;
+        assert_eq!(event["isBase64Encoded"], encoded, "{content_type:?}");
+        let sent = event["body"].as_str().unwrap();
+        let received = if encoded {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(sent)
+                .unwrap()
+        } else {
+            sent.as_bytes().to_vec()
+        };
+        assert_eq!(received, body, "{content_type:?}");
+    }
+}
+
+#[tokio::test]
+async fn function_answers_become_http_as_api_gateway_makes_them() {
+    let h = harness().await;
+    let r = h.send("GET", "/echo/x", &[], b"").await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.headers["content-type"], "application/json");
+    let cookies: Vec<_> = r.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["session=abc; HttpOnly", "theme=dark"]);
+
+    let r = h.send("GET", "/plain", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "application/json");
+    assert_eq!(r.json(), json!({"hello": "world"}));
+
+    let r = h.send("GET", "/binary", &[], b"").await;
+    assert_eq!((r.status.as_u16(), &r.body[..]), (200, &[0u8, 1, 2, 3][..]));
+}
+
+#[tokio::test]
+async fn api_gateway_answers_itself_with_its_own_words() {
+    let h = harness().await;
+    let expect = |r: &Reply, status: u16, message: &str| {
+        assert_eq!(r.status.as_u16(), status, "{:?}", r.body);
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert_eq!(r.json(), json!({ "message": message }));
+    };
+    // Unmatched paths and methods.
+    for (method, path) in [
+        ("GET", "/nope"),
+        ("DELETE", "/echo/x"),
+        ("POST", "/plain"),
+        ("GET", "/echo/a/b"),
+    ] {
+        expect(&h.send(method, path, &[], b"").await, 404, "Not Found");
+    }
+    // The function errs, in either way of saying so, or answers nonsense.
+    for path in ["/fails", "/flagged", "/garbage", "/missing"] {
+        expect(
+            &h.send("GET", path, &[], b"").await,
+            500,
+            "Internal Server Error",
+        );
+    }
+    // Over API Gateway's 10 MB.
+    let big = vec![b'x'; local_gateway::MAX_BODY_BYTES + 1];
+    expect(
+        &h.send("PUT", "/echo/x", &[], &big).await,
+        413,
+        "Request Too Large",
+    );
+}
+
+#[tokio::test]
+async fn slow_functions_get_500_at_their_timeout_or_503_at_the_integrations() {
+    let h = harness().await;
+    let started = std::time::Instant::now();
+    let r = h.send("GET", "/slow-function", &[], b"").await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json(), json!({"message": "Internal Server Error"}));
+    let r = h.send("GET", "/slow-integration", &[], b"").await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json(), json!({"message": "Service Unavailable"}));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn no_invoke_api_is_a_clear_503_not_a_hang() {
+    // A port nothing listens on.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let h = Harness::start(spec(), &format!("http://{closed}")).await;
+    let r = h.send("GET", "/plain", &[], b"").await;
+    assert_eq!(r.status, 503);
+}
+
+#[tokio::test]
+async fn cors_preflight_and_headers_follow_the_api_configuration() {
+    let h = harness().await;
+    let r = h
+        .send(
+            "OPTIONS",
+            "/echo/x",
+            &[
+                ("origin", "https://app.example"),
+                ("access-control-request-method", "PUT"),
+            ],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    assert_eq!(r.headers["access-control-allow-methods"], "GET,PUT");
+    assert_eq!(
+        r.headers["access-control-allow-headers"],
+        "content-type,authorization"
+    );
+    assert_eq!(r.headers["access-control-max-age"], "600");
+
+    // The function's own CORS header is replaced by the API's.
+    let r = h
+        .send("GET", "/echo/x", &[("origin", "https://app.example")], b"")
+        .await;
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    let r = h.send("GET", "/echo/x", &[], b"").await;
+    assert!(!r.headers.contains_key("access-control-allow-origin"));
+
+    // An OPTIONS that is not a preflight is a request like any other: no route.
+    assert_eq!(h.send("OPTIONS", "/echo/x", &[], b"").await.status, 404);
+}
+
+#[tokio::test]
+async fn concurrent_requests_each_get_their_own_answer() {
+    let h = Arc::new(harness().await);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let h = Arc::clone(&h);
+        tasks.push(tokio::spawn(async move {
+            let event = h.send("GET", &format!("/echo/n{i}"), &[], b"").await.json();
+            assert_eq!(event["pathParameters"]["name"], format!("n{i}"));
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
