@@ -4,10 +4,11 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 # venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
+PATH="$HOME/.cargo/bin:$PATH"
 for tools in node/node_modules/.bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
   PATH="$ROOT/.tools/$tools:$PATH"
 done
-export PATH="$PATH:$HOME/.cargo/bin"
+export PATH
 
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_DEFAULT_REGION="$AWS_REGION"

@@ -25,17 +25,33 @@ wait_port() { # port what seconds
   return 1
 }
 
+# Every port must be free before anything starts: a stale server on one of
+# them would otherwise answer in place of the new one.
+check_ports() {
+  for pair in "DYNAMODB_PORT:$DYNAMODB_PORT" "FUNCTIONS_PORT:$FUNCTIONS_PORT" "LOCAL_API_PORT:$LOCAL_API_PORT"; do
+    if port_open "${pair#*:}"; then
+      echo "error: port ${pair#*:} is taken (a make dev still running?); stop it, or set ${pair%%:*} to a free port" >&2
+      exit 1
+    fi
+  done
+}
+
+# One cargo invocation for every binary, from the workspace root without -p:
+# `cargo lambda watch` runs `cargo run --bin <function>` the same way, so it
+# finds them built with the same features instead of building them again.
+build() {
+  log "Building the functions, the local gateway and the table tool"
+  cargo build --quiet --bins
+}
+
 start_dynamodb() { # extra dynalite arguments
-  if port_open "$DYNAMODB_PORT"; then
-    echo "error: port $DYNAMODB_PORT is taken; set DYNAMODB_PORT to a free port" >&2; exit 1
-  fi
   log "Starting dynalite on 127.0.0.1:$DYNAMODB_PORT"
   dynalite --host 127.0.0.1 --port "$DYNAMODB_PORT" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 "$@" \
     > "$RUN_DIR/dynalite.log" 2>&1 &
   echo $! > "$RUN_DIR/dynalite.pid"
   wait_port "$DYNAMODB_PORT" dynalite 20
   log "Creating table $TABLE_NAME (if absent)"
-  cargo run --quiet -p api-tests --bin create-table
+  target/debug/create-table
 }
 
 watch_args=(
@@ -49,14 +65,24 @@ watch_args=(
   --env-var "RUST_LOG=${RUST_LOG:-info}"
 )
 
-start_gateway() { # where its output goes
-  if port_open "$LOCAL_API_PORT"; then
-    echo "error: port $LOCAL_API_PORT is taken; set LOCAL_API_PORT to a free port" >&2; exit 1
-  fi
-  target/debug/local-gateway --listen "127.0.0.1:$LOCAL_API_PORT" \
-    --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT" > "$1" 2>&1 &
+start_gateway() { # [log file]; without one the output is the terminal's
+  local args=(--listen "127.0.0.1:$LOCAL_API_PORT" --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT")
+  if [ -n "${1:-}" ]; then target/debug/local-gateway "${args[@]}" > "$1" 2>&1 &
+  else target/debug/local-gateway "${args[@]}" & fi
   echo $! > "$RUN_DIR/gateway.pid"
   wait_port "$LOCAL_API_PORT" gateway 20
+}
+
+start_watch() { # extra cargo lambda watch arguments
+  log "Starting the functions behind cargo lambda watch (Invoke API on 127.0.0.1:$FUNCTIONS_PORT)"
+  set -m
+  if [ -n "${WATCH_LOG:-}" ]; then cargo lambda watch "$@" "${watch_args[@]}" > "$WATCH_LOG" 2>&1 &
+  else cargo lambda watch "$@" "${watch_args[@]}" & fi
+  echo $! > "$RUN_DIR/watch.pid"
+  set +m
+  wait_port "$FUNCTIONS_PORT" watch 120
+  kill -0 "$(cat "$RUN_DIR/watch.pid")" 2>/dev/null \
+    || { echo "error: cargo lambda watch stopped (log above or in $RUN_DIR/watch.log)" >&2; exit 1; }
 }
 
 # cargo lambda watch starts a function's binary on its first invocation:
@@ -82,19 +108,16 @@ stop_all() {
 
 case "${1:-}" in
   serve)
-    trap 'echo; log "Stopping"; stop_all; exit 0' INT TERM
+    check_ports
+    # Whatever ends this (Ctrl-C, a failed step, a closed terminal), nothing is left running.
+    trap 'stop_all' EXIT
+    trap 'echo; log "Stopping"; exit 0' INT TERM HUP
+    build
     mkdir -p "$ROOT/.local/dynamodb"
     start_dynamodb --path "$ROOT/.local/dynamodb"
-    log "Building the functions and the local gateway"
-    cargo build --quiet -p server_time -p put_birthday -p get_user_by_id -p local-gateway
-    log "Starting the functions behind cargo lambda watch (Invoke API on 127.0.0.1:$FUNCTIONS_PORT)"
-    set -m
-    cargo lambda watch "${watch_args[@]}" &
-    echo $! > "$RUN_DIR/watch.pid"
-    set +m
-    wait_port "$FUNCTIONS_PORT" watch 120
+    start_watch
     warm_up
-    start_gateway /dev/stdout
+    start_gateway
     cat <<MSG
 
   The API is running on http://127.0.0.1:$LOCAL_API_PORT  (Ctrl-C stops it)
@@ -109,13 +132,11 @@ MSG
     ;;
   start)
     stop_all
+    check_ports
+    trap 'status=$?; [ "$status" = 0 ] || stop_all; exit "$status"' EXIT
+    build
     start_dynamodb
-    log "Starting the functions behind cargo lambda watch (Invoke API on 127.0.0.1:$FUNCTIONS_PORT)"
-    set -m
-    cargo lambda watch --ignore-changes --quiet "${watch_args[@]}" > "$RUN_DIR/watch.log" 2>&1 &
-    echo $! > "$RUN_DIR/watch.pid"
-    set +m
-    wait_port "$FUNCTIONS_PORT" watch 300
+    WATCH_LOG="$RUN_DIR/watch.log" start_watch --ignore-changes --quiet
     warm_up
     start_gateway "$RUN_DIR/gateway.log"
     log "Local API ready at http://127.0.0.1:$LOCAL_API_PORT (log: $RUN_DIR/gateway.log)"

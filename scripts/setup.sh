@@ -10,7 +10,13 @@
 #   setup.sh build   cargo-lambda (with zig) and the arm64 target
 #   setup.sh bench   build, plus dynalite
 #   setup.sh sam     the SAM CLI alone (the pipeline's deploy step)
+#
+# Meanwhile (but for `sam`) cargo fetches every crate of Cargo.lock, so that
+# nothing that runs offline afterwards finds the registry empty.
 set -euo pipefail
+# The interpreter venvs are made from: the system's, found before env.sh puts
+# the venvs (which the installs below replace) first on PATH.
+BASE_PYTHON="$(python3 -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
@@ -39,11 +45,11 @@ declare -A PACKAGES=(
 )
 
 case "${1:-}" in
-  dev) tools=(lambda node) rust=() ;;
-  test) tools=(lambda node sam checks deny) rust=(components arm64) ;;
-  build) tools=(lambda) rust=(arm64) ;;
-  bench) tools=(lambda node) rust=(arm64) ;;
-  sam) tools=(sam) rust=() ;;
+  dev) tools=(lambda node) rust=() fetch=1 ;;
+  test) tools=(lambda node sam checks deny) rust=(components arm64) fetch=1 ;;
+  build) tools=(lambda) rust=(arm64) fetch=1 ;;
+  bench) tools=(lambda node) rust=(arm64) fetch=1 ;;
+  sam) tools=(sam) rust=() fetch=0 ;;
   *) echo "usage: $0 dev|test|build|bench|sam" >&2; exit 2 ;;
 esac
 
@@ -53,7 +59,7 @@ installed() { [ "$(cat "$(stamp "$1")" 2>/dev/null)" = "${PACKAGES[$1]}" ]; }
 
 install_venv() { # name
   rm -rf ".tools/venv-$1"
-  python3 -m venv ".tools/venv-$1"
+  "$BASE_PYTHON" -m venv ".tools/venv-$1"
   ".tools/venv-$1/bin/pip" install --disable-pip-version-check --progress-bar off ${PACKAGES[$1]}
 }
 
@@ -72,6 +78,11 @@ install_tool() { # name: one tool, its output in .tools/logs/name.log
 }
 
 pids=() names=()
+if [ "$fetch" = 1 ]; then
+  cargo fetch --locked --quiet > .tools/logs/cargo-fetch.log 2>&1 &
+  pids+=($!) names+=(cargo-fetch)
+  PACKAGES[cargo-fetch]="the crates of Cargo.lock (cargo fetch --locked)"
+fi
 for name in "${tools[@]}"; do
   installed "$name" && continue
   log "Installing ${PACKAGES[$name]} into .tools/ (log: .tools/logs/$name.log)"

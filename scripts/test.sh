@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, on loopback only, on a machine with empty
-# caches as well as a warm one. Installs what it needs first (setup.sh test)
-# while cargo fetches the crates, so nothing offline runs before they are
-# there; starts its own DynamoDB-API server and local API on free ports and
+# caches as well as a warm one. Installs what it needs first (setup.sh test,
+# which has cargo fetch the crates meanwhile, so nothing offline runs before
+# they are there); starts its own DynamoDB-API server and local API on free ports and
 # stops them when done, whatever happens; ends with how long each phase took.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -30,10 +30,7 @@ report() {
 trap report EXIT
 
 phase "Tools (setup.sh test) and crates (cargo fetch), in parallel"
-cargo fetch --locked --quiet &
-fetch=$!
 scripts/setup.sh test
-wait "$fetch" || { echo "error: cargo fetch --locked failed (is crates.io reachable, and Cargo.lock current?)" >&2; exit 1; }
 
 phase "Format (cargo fmt --check)"
 cargo fmt --all --check

@@ -1,22 +1,15 @@
 //! The routes as the local gateway serves them: read by the gateway's own
 //! reader from openapi.yaml and the stacks, so tests check what it really does.
 
-use local_gateway::spec::{ApiSpec, Cors, RouteSpec};
+use local_gateway::spec::{ApiSpec, RouteSpec};
 
 use crate::dynamodb::workspace_root;
 
-fn spec() -> ApiSpec {
-    ApiSpec::load(&workspace_root()).expect("the gateway reads openapi.yaml and the stacks")
-}
-
 /// The routes the local gateway serves.
 pub fn gateway_routes() -> Vec<RouteSpec> {
-    spec().routes
-}
-
-/// The API stack's CORS configuration, as the local gateway applies it.
-pub fn gateway_cors() -> Cors {
-    spec().cors.expect("the API stack configures CORS")
+    ApiSpec::load(&workspace_root())
+        .expect("the gateway reads openapi.yaml and the stacks")
+        .routes
 }
 
 /// The function the local gateway sends `method path` (a template) to.

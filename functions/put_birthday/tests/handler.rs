@@ -64,7 +64,7 @@ async fn given_a_base64_body_when_put_then_it_is_decoded() {
 }
 
 #[tokio::test]
-async fn given_a_named_stage_when_put_then_the_stage_prefix_is_ignored() {
+async fn given_a_named_stage_when_put_then_the_route_comes_from_the_route_key_not_the_path() {
     let store = InMemoryStore::default();
     let mut event = with_body(
         gateway_event("PUT", "/hello/{username}", Some("Ann")),

@@ -20,6 +20,8 @@ pub struct RequestFacts {
     pub request_id: String,
     pub received: Timestamp,
     pub peer: SocketAddr,
+    /// The port the gateway listens on.
+    pub port: u16,
     /// The X-Ray trace header API Gateway adds (`Root=1-...`).
     pub trace_id: String,
 }
@@ -113,7 +115,7 @@ pub fn build(parts: &Parts, body: &[u8], matched: &Matched<'_>, facts: &RequestF
     };
     headers.insert("x-forwarded-for".into(), forwarded_for.into());
     headers.insert("x-forwarded-proto".into(), "http".into());
-    headers.insert("x-forwarded-port".into(), facts_port(&domain_name).into());
+    headers.insert("x-forwarded-port".into(), facts.port.to_string().into());
     headers.insert("x-amzn-trace-id".into(), facts.trace_id.clone().into());
 
     let mut event = json!({
@@ -173,11 +175,4 @@ fn decode_path(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map_or_else(|_| raw.to_owned(), |p| p.into_owned())
-}
-
-/// The port the client connected to, from the `Host` header (80 without one).
-fn facts_port(host: &str) -> String {
-    host.rsplit_once(':')
-        .map_or("80", |(_, port)| port)
-        .to_owned()
 }

@@ -69,13 +69,26 @@ impl Gateway {
 
     /// Serves HTTP/1.1 on `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
+        let local = listener.local_addr()?;
         loop {
-            let (stream, peer) = listener.accept().await?;
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, say: the next accept may succeed.
+                Err(e) => {
+                    eprintln!("local gateway: cannot accept a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
             let gateway = Arc::clone(&self);
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
                     let gateway = Arc::clone(&gateway);
-                    async move { Ok::<_, std::convert::Infallible>(gateway.handle(request, peer).await) }
+                    async move {
+                        Ok::<_, std::convert::Infallible>(
+                            gateway.handle(request, peer, local).await,
+                        )
+                    }
                 });
                 // A client that hangs up mid-request is no error of ours.
                 let _ = http1::Builder::new()
@@ -86,9 +99,14 @@ impl Gateway {
     }
 
     /// One request, start to end, with one log line.
-    pub async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+    pub async fn handle(
+        &self,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> HttpResponse {
         let started = Instant::now();
-        let facts = self.facts(peer);
+        let facts = self.facts(peer, local);
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let (parts, body) = request.into_parts();
@@ -196,7 +214,7 @@ impl Gateway {
 
     /// A request id in API Gateway's style (14 base64 characters) and an
     /// X-Ray trace id, unique within this process and across restarts.
-    fn facts(&self, peer: SocketAddr) -> RequestFacts {
+    fn facts(&self, peer: SocketAddr, local: SocketAddr) -> RequestFacts {
         let received = jiff::Timestamp::now();
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
         let nanos = received.as_nanosecond() as u64;
@@ -213,6 +231,7 @@ impl Gateway {
             ),
             received,
             peer,
+            port: local.port(),
         }
     }
 }

@@ -28,6 +28,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let (listen, invoke) = listen.zip(invoke).ok_or(USAGE)?;
+    if !invoke.starts_with("http://") || invoke.parse::<hyper::Uri>().is_err() {
+        return Err(format!(
+            "--invoke {invoke:?} is not an http:// URL such as http://127.0.0.1:9001"
+        )
+        .into());
+    }
 
     let spec = ApiSpec::load(&root)?;
     let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke))?);

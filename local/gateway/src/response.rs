@@ -5,7 +5,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue, SET_COOKIE};
+use hyper::header::{
+    CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, SET_COOKIE,
+    TRANSFER_ENCODING,
+};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
@@ -80,7 +83,11 @@ pub fn from_function(payload: &[u8]) -> Result<HttpResponse, Malformed> {
         };
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Malformed(format!("header name {name:?} is not valid")))?;
-        let value = HeaderValue::from_str(&text)
+        // The framing of the answer is the gateway's to set, not the function's.
+        if [CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION].contains(&name) {
+            continue;
+        }
+        let value = HeaderValue::from_bytes(text.as_bytes())
             .map_err(|_| Malformed(format!("header {name} has an invalid value")))?;
         response = response.header(name, value);
     }
@@ -122,7 +129,7 @@ mod tests {
     #[tokio::test]
     async fn a_response_with_status_headers_cookies_and_text_body() {
         let r = from_function(
-            br#"{"statusCode":201,"headers":{"content-type":"text/plain","x-n":3},
+            br#"{"statusCode":201,"headers":{"content-type":"text/plain","x-n":3,"content-length":"1","x-name":"Zo\u00eb"},
                 "multiValueHeaders":{"x-ignored":["a"]},"cookies":["a=1","b=2; Secure"],
                 "body":"made","isBase64Encoded":false}"#,
         )
@@ -130,6 +137,8 @@ mod tests {
         assert_eq!(r.status(), 201);
         assert_eq!(r.headers()["content-type"], "text/plain");
         assert_eq!(r.headers()["x-n"], "3");
+        assert_eq!(r.headers()["x-name"].as_bytes(), "Zoë".as_bytes());
+        assert!(!r.headers().contains_key("content-length"));
         assert!(!r.headers().contains_key("x-ignored"));
         let cookies: Vec<_> = r.headers().get_all(SET_COOKIE).iter().collect();
         assert_eq!(cookies, ["a=1", "b=2; Secure"]);

@@ -295,6 +295,8 @@ async fn events_have_api_gateway_shape() {
     assert_eq!(headers["user-agent"], "tests/1");
     assert_eq!(headers["x-forwarded-for"], "127.0.0.1");
     assert_eq!(headers["x-forwarded-proto"], "http");
+    let port = h.base.rsplit(':').next().unwrap();
+    assert_eq!(headers["x-forwarded-port"], port);
     assert!(
         headers["x-amzn-trace-id"]
             .as_str()
