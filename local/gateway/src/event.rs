@@ -46,6 +46,17 @@ fn is_text(content_type: Option<&str>) -> bool {
         )
 }
 
+/// Adds `value` under `name`, after a comma when the name is there already:
+/// how API Gateway passes repeated headers and query parameters.
+fn join<'a>(map: &mut BTreeMap<&'a str, String>, name: &'a str, value: &str) {
+    map.entry(name)
+        .and_modify(|v| {
+            v.push(',');
+            v.push_str(value);
+        })
+        .or_insert_with(|| value.to_owned());
+}
+
 /// Headers lower-cased, repeated ones joined with commas; `Cookie` leaves
 /// the headers for `cookies`.
 fn headers(map: &HeaderMap) -> (Map<String, Value>, Vec<String>) {
@@ -63,13 +74,7 @@ fn headers(map: &HeaderMap) -> (Map<String, Value>, Vec<String>) {
             );
             continue;
         }
-        joined
-            .entry(name.as_str())
-            .and_modify(|v| {
-                v.push(',');
-                v.push_str(&value);
-            })
-            .or_insert_with(|| value.into_owned());
+        join(&mut joined, name.as_str(), &value);
     }
     let headers = joined
         .into_iter()
@@ -80,19 +85,14 @@ fn headers(map: &HeaderMap) -> (Map<String, Value>, Vec<String>) {
 
 /// Query parameters decoded, repeated ones joined with commas.
 fn query_parameters(raw: &str) -> Map<String, Value> {
-    let mut joined: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
-        joined
-            .entry(name.into_owned())
-            .and_modify(|v| {
-                v.push(',');
-                v.push_str(&value);
-            })
-            .or_insert_with(|| value.into_owned());
+    let mut joined: BTreeMap<&str, String> = BTreeMap::new();
+    let pairs: Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+    for (name, value) in &pairs {
+        join(&mut joined, name, value);
     }
     joined
         .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
+        .map(|(k, v)| (k.to_owned(), Value::String(v)))
         .collect()
 }
 

@@ -25,16 +25,9 @@ pub struct Matched<'r> {
 }
 
 /// Why a route table could not be built (two templates that clash, say).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct RouterError(pub String);
-
-impl std::fmt::Display for RouterError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RouterError {}
 
 /// `/files/{path+}` (API Gateway's greedy parameter) in matchit's spelling, `/files/{*path}`.
 fn matchit_template(path: &str) -> String {

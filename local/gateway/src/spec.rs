@@ -54,16 +54,9 @@ pub struct Cors {
 }
 
 /// Why the spec could not be read: the file and what was wrong in it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct SpecError(pub String);
-
-impl std::fmt::Display for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SpecError {}
 
 fn load(root: &Path, relative: &str) -> Result<Value, SpecError> {
     let path = root.join(relative);
