@@ -50,6 +50,7 @@ phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
 scripts/local-api.sh start
 export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
 
 phase "Tests: unit, handler, DynamoDB, SAM events, black-box HTTP"
 cargo test --workspace --quiet --no-fail-fast -- --include-ignored

@@ -1,5 +1,5 @@
 //! The Lambda Runtime API loop every function runs, with one log line per
-//! request.
+//! request that is also its metrics record (see [`crate::metrics`]).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,10 +8,17 @@ use std::time::Instant;
 use lambda_runtime::{LambdaEvent, service_fn};
 
 use crate::http::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, match_route};
+use crate::metrics::{DEFAULT_NAMESPACE, RequestLine};
 
 /// Runs `handler` for every invocation until the runtime shuts the process
-/// down. `routes` are the function's routes, named in the request log.
+/// down. `function` (the crate's name) and the route are the request line's
+/// metric dimensions; `routes` are the function's routes.
+///
+/// The request line is written whatever the log level: it carries the
+/// metrics. `METRICS_NAMESPACE` (set per stage by the functions stack) names
+/// where they go.
 pub async fn serve<F, Fut>(
+    function: &'static str,
     routes: &'static [Route],
     handler: F,
 ) -> Result<(), lambda_runtime::Error>
@@ -20,27 +27,38 @@ where
     Fut: Future<Output = ApiGatewayV2httpResponse>,
 {
     let service = crate::telemetry::service_name();
+    let namespace =
+        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| DEFAULT_NAMESPACE.to_owned());
     let cold_start = AtomicBool::new(true);
     let handler = &handler;
-    let service = service.as_str();
-    let cold_start = &cold_start;
+    let (service, namespace, cold_start) = (service.as_str(), namespace.as_str(), &cold_start);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
             let started = Instant::now();
             let route = match_route(&event.payload, routes).map_or("unmatched", |m| m.route.key);
             let request_id = event.context.request_id.clone();
+            let api_request_id = event
+                .payload
+                .request_context
+                .request_id
+                .clone()
+                .unwrap_or_default();
             let xray_trace_id = event.context.xray_trace_id.clone().unwrap_or_default();
             let response = handler(event).await;
-            tracing::info!(
+            let line = RequestLine {
+                namespace,
                 service,
-                function_request_id = request_id,
-                xray_trace_id,
-                cold_start = cold_start.swap(false, Ordering::Relaxed),
+                function,
+                function_request_id: &request_id,
+                api_request_id: &api_request_id,
+                xray_trace_id: &xray_trace_id,
+                cold_start: cold_start.swap(false, Ordering::Relaxed),
                 route,
-                status = response.status_code,
-                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-                "request"
-            );
+                status: response.status_code,
+                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                at: jiff::Timestamp::now(),
+            };
+            println!("{line}");
             Ok::<_, lambda_runtime::Error>(response)
         },
     ))

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod lambda;
+pub mod metrics;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -321,3 +321,47 @@ fn time_in_the_server_zone_and_in_a_named_one() {
     assert_eq!(unknown.status, 400);
     assert!(unknown.message().contains("Mars/Base"));
 }
+
+/// The functions' log line for the request API Gateway knows as `id`,
+/// waiting a moment for it to be written.
+fn log_line_of(id: &str) -> serde_json::Value {
+    let path = std::env::var("FUNCTIONS_LOG")
+        .expect("FUNCTIONS_LOG: the local functions' log (`make test` sets it)");
+    let needle = format!(r#""api_request_id":"{id}""#);
+    for _ in 0..50 {
+        let log = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(line) = log.lines().find(|l| l.contains(&needle)) {
+            return serde_json::from_str(line).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no log line for request {id} in {path}");
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn each_request_logs_one_line_that_is_its_metrics_record() {
+    let name = unique_username("Flo");
+    let stored = send_raw(
+        "PUT",
+        &format!("/hello/{name}"),
+        &[("content-type", "application/json")],
+        br#"{"dateOfBirth":"1990-01-01"}"#,
+    );
+    assert_eq!(stored.status, 204);
+    let id = stored.headers["apigw-requestid"].to_str().unwrap();
+    let line = log_line_of(id);
+    assert_eq!(line["route"], "PUT /hello/{username}");
+    assert_eq!(line["function"], "put_birthday");
+    assert_eq!(line["DateOfBirthStored"], 1);
+    let directive = &line["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "Birthdays/local");
+    assert_eq!(directive["Metrics"][0]["Name"], "DateOfBirthStored");
+    assert!(line["_aws"]["Timestamp"].is_i64(), "{line}");
+
+    let missing = send_raw("GET", &format!("/users/{name}x"), &[], b"");
+    assert_eq!(missing.status, 404);
+    let line = log_line_of(missing.headers["apigw-requestid"].to_str().unwrap());
+    assert_eq!(line["UserNotFound"], 1);
+    assert_eq!(line["function"], "get_user_by_id");
+}

@@ -308,3 +308,30 @@ fn pipelines_build_with_make_gate_only_prod_and_smoke_test_after_deploying() {
     let ci = std::fs::read_to_string(workspace_root().join(".ci/run")).unwrap();
     assert!(ci.contains("make test"));
 }
+
+#[test]
+fn the_monitoring_stack_watches_the_metrics_the_functions_emit() {
+    use shared::metrics::Outcome;
+    let functions = load("stacks/functions.yaml");
+    let namespace =
+        scalar(&functions["Globals"]["Function"]["Environment"]["Variables"]["METRICS_NAMESPACE"])
+            .expect("the functions stack names the metrics namespace");
+    assert_eq!(namespace, "Birthdays/${Stage}");
+
+    let monitoring = load("stacks/monitoring.yaml");
+    let alarm = &monitoring["Resources"]["StorageUnavailableAlarm"]["Properties"];
+    assert_eq!(scalar(&alarm["Namespace"]), Some(namespace));
+    assert_eq!(
+        alarm["MetricName"].as_str(),
+        Some(Outcome::StorageUnavailable.name())
+    );
+
+    let dashboard = serde_norway::to_string(&monitoring["Resources"]["Dashboard"]).unwrap();
+    for outcome in Outcome::ALL {
+        assert!(
+            dashboard.contains(&format!(r#"["{namespace}", "{}"]"#, outcome.name())),
+            "the dashboard does not show {}",
+            outcome.name()
+        );
+    }
+}

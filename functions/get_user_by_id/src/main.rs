@@ -9,5 +9,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = StoreConfig::from_env()?;
     let store = DynamoStore::connect(&config);
     store.warm_up().await;
-    shared::lambda::serve(ROUTES, |event| handler(&store, &SystemClock, event)).await
+    shared::lambda::serve(env!("CARGO_PKG_NAME"), ROUTES, |event| {
+        handler(&store, &SystemClock, event)
+    })
+    .await
 }

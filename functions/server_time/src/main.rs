@@ -11,5 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         // the system, gives the same answer ("UTC") on every machine.
         zone: TimeZone::UTC,
     };
-    shared::lambda::serve(ROUTES, |event| handler(&deps, event)).await
+    shared::lambda::serve(env!("CARGO_PKG_NAME"), ROUTES, |event| {
+        handler(&deps, event)
+    })
+    .await
 }
