@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev test setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
+.PHONY: dev test coverage setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
 dev:
@@ -13,6 +13,12 @@ dev:
 ## Run every check and test
 test:
 	scripts/test.sh
+
+## Every test once, instrumented: line coverage of shared/ and functions/,
+## HTML in target/coverage/html/, failing under the limit in scripts/coverage.sh
+coverage:
+	scripts/setup.sh coverage
+	scripts/coverage.sh
 
 ## Install every pinned tool into .tools/ (make test installs them itself)
 setup:

@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 # venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
 PATH="$HOME/.cargo/bin:$PATH"
-for tools in node/node_modules/.bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
+for tools in node/node_modules/.bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
   PATH="$ROOT/.tools/$tools:$PATH"
 done
 export PATH

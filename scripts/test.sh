@@ -41,9 +41,6 @@ scripts/check-security.sh
 phase "Lint (cargo clippy --all-targets -D warnings)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-phase "Build the workspace (debug, all targets)"
-cargo build --workspace --all-targets --quiet
-
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
 phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
@@ -52,8 +49,8 @@ export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
 
-phase "Tests: unit, handler, DynamoDB, SAM events, black-box HTTP"
-cargo test --workspace --quiet --no-fail-fast -- --include-ignored
+phase "Tests, instrumented for coverage (unit, handler, gateway, DynamoDB, black-box...)"
+scripts/coverage.sh
 
 phase "Smoke checks against the local API (as after a deployment)"
 target/debug/smoke "$LOCAL_API_URL"

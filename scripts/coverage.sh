@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make coverage`, and the test phase of `make test`: every test, once, in a
+# build instrumented for coverage (cargo-llvm-cov); then line coverage of
+# shared/ and functions/, an HTML report in target/coverage/html/, and a
+# failure when it falls under COVERAGE_MIN_LINES.
+#
+# Counted: the code the functions run. Not counted: test code, the test
+# helpers (shared/src/testing.rs), and each function's main.rs, which only
+# wires things and runs as the real binaries in the black-box tests.
+#
+# The black-box tests need the local API: started here unless LOCAL_API_URL
+# says where one runs (make test starts it once for every phase).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+# Set from the measured figure (92.0% when set; README, "Coverage"): raise it
+# as the figure rises, never lower it to let a change through.
+COVERAGE_MIN_LINES="${COVERAGE_MIN_LINES:-90}"
+
+if [ -z "${LOCAL_API_URL:-}" ]; then
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
+  trap 'scripts/local-api.sh stop' EXIT
+  scripts/local-api.sh start
+  export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
+  export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+  export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
+fi
+
+cargo llvm-cov --workspace --no-report --no-fail-fast -- --include-ignored
+
+root=$(printf '%s' "$ROOT" | sed 's/[][\.*^$+?(){}|/]/\\&/g')
+ignore="^$root/((tests|bench|smoke|local|cicd)/|functions/[^/]+/(tests/|src/main\.rs$)|shared/src/testing\.rs$)"
+log "Line coverage of shared/ and functions/ (HTML: target/coverage/html/index.html)"
+cargo llvm-cov report --ignore-filename-regex "$ignore" --html --output-dir target/coverage >/dev/null
+cargo llvm-cov report --ignore-filename-regex "$ignore" --summary-only \
+  --fail-under-lines "$COVERAGE_MIN_LINES" \
+  || { echo "error: line coverage is under $COVERAGE_MIN_LINES%: add tests for what the report shows uncovered" >&2; exit 1; }
