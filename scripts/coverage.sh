@@ -9,7 +9,8 @@
 # wires things and runs as the real binaries in the black-box tests.
 #
 # The black-box tests need the local API: started here unless LOCAL_API_URL
-# says where one runs (make test starts it once for every phase).
+# says where one runs (make test starts it once for every phase), with
+# DYNAMODB_ENDPOINT and FUNCTIONS_LOG (the functions' log file) beside it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -18,9 +19,12 @@ cd "$ROOT"
 # as the figure rises, never lower it to let a change through.
 COVERAGE_MIN_LINES="${COVERAGE_MIN_LINES:-90}"
 
-if [ -z "${LOCAL_API_URL:-}" ]; then
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-  export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
+if [ -n "${LOCAL_API_URL:-}" ]; then
+  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG FUNCTIONS_PORT; do
+    [ -n "${!name:-}" ] || { echo "error: LOCAL_API_URL is set but $name is not: set both, or neither to start a local API here" >&2; exit 2; }
+  done
+else
+  use_free_ports
   trap 'scripts/local-api.sh stop' EXIT
   scripts/local-api.sh start
   export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
@@ -28,6 +32,9 @@ if [ -z "${LOCAL_API_URL:-}" ]; then
   export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
 fi
 
+# Profiles and test binaries of earlier runs would be merged into this one's
+# report: clear the workspace's (the dependencies stay built).
+cargo llvm-cov clean --workspace
 cargo llvm-cov --workspace --no-report --no-fail-fast -- --include-ignored
 
 root=$(printf '%s' "$ROOT" | sed 's/[][\.*^$+?(){}|/]/\\&/g')

@@ -1,7 +1,8 @@
 # Sourced by every script: the project's tools on PATH, and an environment in
 # which nothing leaves 127.0.0.1 (the AWS SDK otherwise asks the EC2 metadata
 # address for a region and credentials).
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The physical path: coverage data records files by it.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 export ROOT
 # venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
 PATH="$HOME/.cargo/bin:$PATH"
@@ -27,5 +28,18 @@ export LOCAL_API_PORT="${LOCAL_API_PORT:-3000}"
 export FUNCTIONS_PORT="${FUNCTIONS_PORT:-9001}"
 export DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 export TABLE_NAME="${TABLE_NAME:-users}"
+
+# Picks free loopback ports for a run of its own: DYNAMODB_PORT,
+# LOCAL_API_PORT and FUNCTIONS_PORT, all different (the sockets are held
+# open until all three are chosen).
+use_free_ports() {
+  local ports
+  ports=$(python3 -c 'import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT <<< "$ports"
+  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT
+}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -5,8 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
+use_free_ports
 cargo build --quiet -p api-tests --bin load -p server_time -p put_birthday -p get_user_by_id -p local-gateway
 trap 'scripts/local-api.sh stop' EXIT
 scripts/local-api.sh start

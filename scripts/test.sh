@@ -41,8 +41,7 @@ scripts/check-security.sh
 phase "Lint (cargo clippy --all-targets -D warnings)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export DYNAMODB_PORT="$(free_port)" LOCAL_API_PORT="$(free_port)" FUNCTIONS_PORT="$(free_port)"
+use_free_ports
 phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
 scripts/local-api.sh start
 export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"

@@ -14,8 +14,9 @@ use crate::metrics::{DEFAULT_NAMESPACE, RequestLine};
 /// down. `function` (the crate's name) and the route are the request line's
 /// metric dimensions; `routes` are the function's routes.
 ///
-/// The request line is written whatever the log level: it carries the
-/// metrics. `METRICS_NAMESPACE` (set per stage by the functions stack) names
+/// The request line is written whatever `AWS_LAMBDA_LOG_LEVEL` or
+/// `RUST_LOG` say: it carries the metrics. (Lambda's own `ApplicationLogLevel`
+/// must stay at INFO or below for it to reach CloudWatch; a test checks.) `METRICS_NAMESPACE` (set per stage by the functions stack) names
 /// where they go.
 pub async fn serve<F, Fut>(
     function: &'static str,

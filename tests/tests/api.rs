@@ -330,8 +330,10 @@ fn log_line_of(id: &str) -> serde_json::Value {
     let needle = format!(r#""api_request_id":"{id}""#);
     for _ in 0..50 {
         let log = std::fs::read_to_string(&path).unwrap_or_default();
-        if let Some(line) = log.lines().find(|l| l.contains(&needle)) {
-            return serde_json::from_str(line).unwrap();
+        // A line still being written does not parse yet: look again.
+        let found = log.lines().filter(|l| l.contains(&needle));
+        if let Some(line) = found.filter_map(|l| serde_json::from_str(l).ok()).next() {
+            return line;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }

@@ -335,3 +335,14 @@ fn the_monitoring_stack_watches_the_metrics_the_functions_emit() {
         );
     }
 }
+
+#[test]
+fn no_function_filters_out_the_info_lines_that_carry_its_metrics() {
+    for (id, resource) in resources(&load("stacks/functions.yaml")) {
+        let level = &resource["Properties"]["LoggingConfig"]["ApplicationLogLevel"];
+        assert!(
+            level.is_null() || matches!(level.as_str(), Some("TRACE" | "DEBUG" | "INFO")),
+            "{id}: ApplicationLogLevel {level:?} would drop the request lines and their metrics"
+        );
+    }
+}
