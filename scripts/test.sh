@@ -9,6 +9,8 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 phases=() seconds=() phase_started=$SECONDS current=""
+TEST_OUTPUT="$ROOT/.local/test-output.log"
+mkdir -p "$ROOT/.local" && : > "$TEST_OUTPUT"
 phase() { # name: ends the running phase and starts the next
   [ -n "$current" ] && { phases+=("$current"); seconds+=($(( SECONDS - phase_started ))); }
   current="$1" phase_started=$SECONDS
@@ -25,6 +27,11 @@ report() {
   printf '\n%-66s %8s\n' "make test: phase" seconds >&2
   for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
   printf '%-66s %8s\n' total "$SECONDS" >&2
+  # One closing line for the whole run, summed over every test binary.
+  if [ -s "$TEST_OUTPUT" ]; then
+    awk '/^test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+         END { printf "tests: %d passed, %d failed\n", p, f }' "$TEST_OUTPUT"
+  fi
   exit "$status"
 }
 trap report EXIT
@@ -49,7 +56,7 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
 
 phase "Tests, instrumented for coverage (unit, handler, gateway, DynamoDB, black-box...)"
-scripts/coverage.sh
+scripts/coverage.sh 2>&1 | tee "$TEST_OUTPUT"
 
 phase "Smoke checks against the local API (as after a deployment)"
 target/debug/smoke "$LOCAL_API_URL"
