@@ -4,6 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use shared::clock::FixedClock;
+use shared::identity::AuthMode;
 use shared::store::InMemoryStore;
 use shared::testing::{invocation, load_event};
 
@@ -14,7 +15,7 @@ fn handlers(c: &mut Criterion) {
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let store = InMemoryStore::default();
     let put = load_event("put-hello");
-    let get_user = load_event("get-users");
+    let get_user = load_event("get-user");
     let get_hello = load_event("get-hello");
     let time = load_event("get-time");
     let server_time = server_time::ServerTime {
@@ -24,20 +25,28 @@ fn handlers(c: &mut Criterion) {
     runtime.block_on(put_birthday::handler(
         &store,
         &clock,
+        AuthMode::Open,
         invocation(put.clone()),
     ));
 
     c.bench_function("put_birthday handler", |b| {
         b.to_async(&runtime)
-            .iter(|| put_birthday::handler(&store, &clock, invocation(put.clone())))
+            .iter(|| put_birthday::handler(&store, &clock, AuthMode::Open, invocation(put.clone())))
     });
     c.bench_function("get_user_by_id handler, GET /users", |b| {
-        b.to_async(&runtime)
-            .iter(|| get_user_by_id::handler(&store, &clock, invocation(get_user.clone())))
+        b.to_async(&runtime).iter(|| {
+            get_user_by_id::handler(&store, &clock, AuthMode::Open, invocation(get_user.clone()))
+        })
     });
     c.bench_function("get_user_by_id handler, GET /hello", |b| {
-        b.to_async(&runtime)
-            .iter(|| get_user_by_id::handler(&store, &clock, invocation(get_hello.clone())))
+        b.to_async(&runtime).iter(|| {
+            get_user_by_id::handler(
+                &store,
+                &clock,
+                AuthMode::Open,
+                invocation(get_hello.clone()),
+            )
+        })
     });
     c.bench_function("server_time handler", |b| {
         b.to_async(&runtime)

@@ -46,7 +46,7 @@ const SUBJECTS: &[Subject] = &[
     },
     Subject {
         name: "get_user_by_id",
-        event: "get-users",
+        event: "get-user",
         storage: true,
     },
 ];

@@ -2,12 +2,13 @@
 //! handling, the clock, configuration and telemetry.
 //!
 //! A request flows one way: event → [`http`] (route, body) → [`domain`]
-//! (parse) → [`store`] → [`http`] (response).
+//! (parse) → [`identity`] (who may) → [`store`] → [`http`] (response).
 
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod identity;
 pub mod lambda;
 pub mod metrics;
 pub mod store;

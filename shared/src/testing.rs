@@ -65,3 +65,37 @@ pub fn capture_logs() {
         .with_env_filter("info")
         .try_init();
 }
+
+/// The event as API Gateway passes it once its JWT authorizer has accepted
+/// an access token of `username` (in `groups`): every claim a string, the
+/// groups list flattened to `[a b]`.
+pub fn signed_in(
+    mut event: ApiGatewayV2httpRequest,
+    username: &str,
+    groups: &[&str],
+) -> ApiGatewayV2httpRequest {
+    use aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    };
+    let mut claims = std::collections::HashMap::from([
+        ("token_use".to_owned(), "access".to_owned()),
+        ("username".to_owned(), username.to_owned()),
+        ("client_id".to_owned(), "testclient".to_owned()),
+        (
+            "scope".to_owned(),
+            "aws.cognito.signin.user.admin".to_owned(),
+        ),
+    ]);
+    if !groups.is_empty() {
+        claims.insert(
+            "cognito:groups".to_owned(),
+            format!("[{}]", groups.join(" ")),
+        );
+    }
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims = claims;
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    event.request_context.authorizer = Some(authorizer);
+    event
+}

@@ -2,6 +2,7 @@
 //! database is slow. The handlers run with the production client settings
 //! (timeouts, retries) against a real DynamoDB-API server.
 
+use shared::identity::AuthMode;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,9 +83,13 @@ async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_reco
                 for n in 0..6 {
                     let (user, dob) = (name(worker, n), date_for(n + phase.len()));
                     let started = Instant::now();
-                    let response =
-                        put_birthday::handler(&*store, &clock, invocation(put_event(&user, &dob)))
-                            .await;
+                    let response = put_birthday::handler(
+                        &*store,
+                        &clock,
+                        AuthMode::Open,
+                        invocation(put_event(&user, &dob)),
+                    )
+                    .await;
                     let (status, body) = status_and_json(&response);
                     if status == 204 {
                         acknowledged.lock().await.insert(user, dob);
@@ -161,9 +166,9 @@ async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_h
     ] {
         let started = Instant::now();
         let response = if event.request_context.http.method == "PUT" {
-            put_birthday::handler(&store, &clock, invocation(event)).await
+            put_birthday::handler(&store, &clock, AuthMode::Open, invocation(event)).await
         } else {
-            get_user_by_id::handler(&store, &clock, invocation(event)).await
+            get_user_by_id::handler(&store, &clock, AuthMode::Open, invocation(event)).await
         };
         let took = started.elapsed();
         assert_eq!(status_and_json(&response).0, 503);
@@ -182,8 +187,13 @@ async fn given_a_refused_connection_then_503_quickly() {
     let store = production_store(&format!("http://127.0.0.1:{}", free_port()), "users");
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let started = Instant::now();
-    let response =
-        put_birthday::handler(&store, &clock, invocation(put_event("Ann", "1990-01-01"))).await;
+    let response = put_birthday::handler(
+        &store,
+        &clock,
+        AuthMode::Open,
+        invocation(put_event("Ann", "1990-01-01")),
+    )
+    .await;
     assert_eq!(status_and_json(&response).0, 503);
     assert!(started.elapsed() <= WITHIN);
 }

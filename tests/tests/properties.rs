@@ -10,8 +10,9 @@ use proptest::prelude::*;
 use shared::clock::FixedClock;
 use shared::domain::{DateOfBirth, Username};
 use shared::http::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use shared::identity::AuthMode;
 use shared::store::InMemoryStore;
-use shared::testing::{gateway_event, invocation, status_and_json};
+use shared::testing::{gateway_event, invocation, signed_in, status_and_json};
 
 const TODAY: Date = date(2026, 11, 23);
 
@@ -77,9 +78,22 @@ fn event() -> impl Strategy<Value = ApiGatewayV2httpRequest> {
         proptest::option::of(body()),
         any::<bool>(),
         proptest::option::of("\\PC{0,30}|(%[0-9A-Fa-f]{2}){1,8}"),
+        proptest::option::of(("\\PC{0,10}", any::<bool>())),
+        proptest::option::of(("\\PC{0,6}", "\\PC{0,12}")),
     )
-        .prop_map(|(method, route, body, base64, username)| {
+        .prop_map(|(method, route, body, base64, username, caller, query)| {
             let mut event = gateway_event(method, route, username.as_deref());
+            if let Some((name, admin)) = caller {
+                let groups: &[&str] = if admin { &["admins"] } else { &[] };
+                event = signed_in(event, &name, groups);
+            }
+            if let Some((limit, cursor)) = query {
+                event.query_string_parameters = std::collections::HashMap::from([
+                    ("limit".to_owned(), limit),
+                    ("cursor".to_owned(), cursor),
+                ])
+                .into();
+            }
             event.body = body.map(|bytes| {
                 if base64 {
                     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -97,7 +111,7 @@ fn event() -> impl Strategy<Value = ApiGatewayV2httpRequest> {
 fn assert_well_formed(response: &ApiGatewayV2httpResponse) -> Result<(), TestCaseError> {
     let status = response.status_code;
     prop_assert!(
-        [200, 204, 400, 404, 413, 503].contains(&status),
+        [200, 204, 400, 401, 403, 404, 413, 503].contains(&status),
         "status {status}"
     );
     let (_, body) = status_and_json(response);
@@ -142,8 +156,11 @@ proptest! {
         let store = InMemoryStore::default();
         let time = server_time::ServerTime { clock, zone: jiff::tz::TimeZone::UTC };
         runtime.block_on(async {
-            assert_well_formed(&put_birthday::handler(&store, &clock, invocation(event.clone())).await)?;
-            assert_well_formed(&get_user_by_id::handler(&store, &clock, invocation(event.clone())).await)?;
+            for auth in [AuthMode::Cognito, AuthMode::Open] {
+                assert_well_formed(&put_birthday::handler(&store, &clock, auth, invocation(event.clone())).await)?;
+                assert_well_formed(&get_user_by_id::handler(&store, &clock, auth, invocation(event.clone())).await)?;
+                assert_well_formed(&get_users::handler(&store, &clock, auth, invocation(event.clone())).await)?;
+            }
             assert_well_formed(&server_time::handler(&time, invocation(event)).await)
         })?;
     }
@@ -161,9 +178,9 @@ proptest! {
         let request = |method: &str, route: &str| gateway_event(method, route, Some(&name));
         let mut put = request("PUT", "/hello/{username}");
         put.body = Some(format!(r#"{{"dateOfBirth":"{born}"}}"#));
-        let (status, _) = status_and_json(&runtime.block_on(put_birthday::handler(&store, &clock, invocation(put))));
+        let (status, _) = status_and_json(&runtime.block_on(put_birthday::handler(&store, &clock, AuthMode::Open, invocation(put))));
         prop_assert_eq!(status, 204);
-        let got = runtime.block_on(get_user_by_id::handler(&store, &clock, invocation(request("GET", "/users/{username}"))));
+        let got = runtime.block_on(get_user_by_id::handler(&store, &clock, AuthMode::Open, invocation(request("GET", "/users/{username}"))));
         let (status, body) = status_and_json(&got);
         prop_assert_eq!(status, 200);
         prop_assert_eq!(body["username"].as_str(), Some(name.as_str()));

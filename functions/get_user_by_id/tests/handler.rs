@@ -7,8 +7,9 @@ use serde_json::json;
 use shared::clock::{Clock, FixedClock};
 use shared::domain::{DateOfBirth, Username};
 use shared::http::ApiGatewayV2httpRequest;
+use shared::identity::AuthMode;
 use shared::store::{InMemoryStore, UserStore};
-use shared::testing::{gateway_event, invocation, load_event, status_and_json};
+use shared::testing::{gateway_event, invocation, load_event, signed_in, status_and_json};
 
 async fn store_with(users: &[(&str, Date)], clock: &FixedClock) -> InMemoryStore {
     let store = InMemoryStore::default();
@@ -27,7 +28,21 @@ async fn get(
     clock: &FixedClock,
     event: ApiGatewayV2httpRequest,
 ) -> (i64, serde_json::Value) {
-    status_and_json(&handler(store, clock, invocation(event)).await)
+    status_and_json(&handler(store, clock, AuthMode::Cognito, invocation(as_owner(event))).await)
+}
+
+/// The event as its owner sends it (unless it carries a caller already):
+/// the tests of behaviour other than ownership run as deployed.
+fn as_owner(event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpRequest {
+    if event.request_context.authorizer.is_some() {
+        return event;
+    }
+    let owner = event
+        .path_parameters
+        .get("username")
+        .cloned()
+        .unwrap_or_default();
+    signed_in(event, &owner, &[])
 }
 
 async fn greeting(born: Date, today: Date) -> String {
@@ -93,7 +108,7 @@ async fn given_the_sam_events_when_invoked_then_both_routes_answer() {
         )
     );
 
-    let (status, body) = get(&store, &clock, load_event("get-users")).await;
+    let (status, body) = get(&store, &clock, load_event("get-user")).await;
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -143,7 +158,7 @@ async fn given_the_store_is_down_when_read_then_503() {
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let store = InMemoryStore::default();
     store.set_unavailable(true);
-    let (status, body) = get(&store, &clock, load_event("get-users")).await;
+    let (status, body) = get(&store, &clock, load_event("get-user")).await;
     assert_eq!(status, 503);
     assert!(body["message"].as_str().unwrap().contains("unavailable"));
 }
@@ -160,4 +175,73 @@ async fn given_an_event_for_another_route_then_404() {
         let (status, _) = get(&store, &clock, gateway_event(method, route, Some("Ann"))).await;
         assert_eq!(status, 404, "{method} {route}");
     }
+}
+
+async fn get_as(
+    store: &InMemoryStore,
+    clock: &FixedClock,
+    auth: AuthMode,
+    event: ApiGatewayV2httpRequest,
+) -> (i64, serde_json::Value) {
+    status_and_json(&handler(store, clock, auth, invocation(event)).await)
+}
+
+#[tokio::test]
+async fn given_another_users_token_when_reading_a_record_then_403_but_the_greeting_is_public() {
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let store = store_with(&[("Ann", date(1990, 11, 28))], &clock).await;
+    let record = || gateway_event("GET", "/users/{username}", Some("Ann"));
+
+    let (status, body) = get_as(
+        &store,
+        &clock,
+        AuthMode::Cognito,
+        signed_in(record(), "Bob", &[]),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("this token is Bob's")
+    );
+    assert!(body.get("dateOfBirth").is_none());
+
+    let (status, body) = get_as(
+        &store,
+        &clock,
+        AuthMode::Cognito,
+        signed_in(record(), "Ann", &[]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["dateOfBirth"].as_str()),
+        (200, Some("1990-11-28"))
+    );
+    let admin = signed_in(record(), "Ops", &["admins"]);
+    assert_eq!(
+        get_as(&store, &clock, AuthMode::Cognito, admin).await.0,
+        200
+    );
+
+    let greeting = gateway_event("GET", "/hello/{username}", Some("Ann"));
+    let (status, body) = get_as(&store, &clock, AuthMode::Cognito, greeting).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (200, Some("Hello, Ann! Your birthday is in 5 days"))
+    );
+}
+
+#[tokio::test]
+async fn given_no_verified_caller_when_reading_a_record_then_401_unless_open() {
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let store = store_with(&[("Ann", date(1990, 11, 28))], &clock).await;
+    let record = || gateway_event("GET", "/users/{username}", Some("Ann"));
+    assert_eq!(
+        get_as(&store, &clock, AuthMode::Cognito, record()).await.0,
+        401
+    );
+    let (status, body) = get_as(&store, &clock, AuthMode::Open, record()).await;
+    assert_eq!((status, body["username"].as_str()), (200, Some("Ann")));
 }

@@ -7,8 +7,9 @@ use serde_json::json;
 use shared::clock::{Clock, FixedClock};
 use shared::domain::Username;
 use shared::http::ApiGatewayV2httpRequest;
+use shared::identity::AuthMode;
 use shared::store::{InMemoryStore, UserStore};
-use shared::testing::{gateway_event, invocation, load_event, status_and_json};
+use shared::testing::{gateway_event, invocation, load_event, signed_in, status_and_json};
 
 fn today() -> FixedClock {
     FixedClock::at_noon_utc(date(2026, 11, 23))
@@ -19,7 +20,21 @@ async fn put(
     clock: &FixedClock,
     event: ApiGatewayV2httpRequest,
 ) -> (i64, serde_json::Value) {
-    status_and_json(&handler(store, clock, invocation(event)).await)
+    status_and_json(&handler(store, clock, AuthMode::Cognito, invocation(as_owner(event))).await)
+}
+
+/// The event as its owner sends it (unless it carries a caller already):
+/// the tests of behaviour other than ownership run as deployed.
+fn as_owner(event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpRequest {
+    if event.request_context.authorizer.is_some() {
+        return event;
+    }
+    let owner = event
+        .path_parameters
+        .get("username")
+        .cloned()
+        .unwrap_or_default();
+    signed_in(event, &owner, &[])
 }
 
 fn with_body(mut event: ApiGatewayV2httpRequest, body: &str) -> ApiGatewayV2httpRequest {
@@ -312,4 +327,96 @@ async fn given_duplicate_keys_when_put_then_400_because_the_request_is_ambiguous
             .contains("appears more than once")
     );
     assert_eq!(stored_date(&store, "Ann").await, None);
+}
+
+async fn put_as(
+    store: &InMemoryStore,
+    auth: AuthMode,
+    event: ApiGatewayV2httpRequest,
+) -> (i64, serde_json::Value) {
+    status_and_json(&handler(store, &today(), auth, invocation(event)).await)
+}
+
+fn put_ann(date: &str) -> ApiGatewayV2httpRequest {
+    with_body(
+        gateway_event("PUT", "/hello/{username}", Some("Ann")),
+        &format!(r#"{{"dateOfBirth":"{date}"}}"#),
+    )
+}
+
+#[tokio::test]
+async fn given_another_users_token_when_put_then_403_naming_both_and_nothing_changes() {
+    let store = InMemoryStore::default();
+    let (status, _) = put_as(
+        &store,
+        AuthMode::Cognito,
+        signed_in(put_ann("1990-01-01"), "Ann", &[]),
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    let (status, body) = put_as(
+        &store,
+        AuthMode::Cognito,
+        signed_in(put_ann("1980-05-05"), "Bob", &[]),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("this token is Bob's"), "{message}");
+    assert!(message.contains("Ann's needs Ann's own token"), "{message}");
+    assert_eq!(
+        stored_date(&store, "Ann").await.as_deref(),
+        Some("1990-01-01")
+    );
+
+    let (status, _) = put_as(
+        &store,
+        AuthMode::Cognito,
+        signed_in(put_ann("1980-05-05"), "ann", &[]),
+    )
+    .await;
+    assert_eq!(status, 403, "usernames are case-sensitive in tokens too");
+}
+
+#[tokio::test]
+async fn given_an_admins_token_when_put_for_anyone_then_204() {
+    let store = InMemoryStore::default();
+    let event = signed_in(put_ann("1990-01-01"), "Ops", &["ops", "admins"]);
+    assert_eq!(put_as(&store, AuthMode::Cognito, event).await.0, 204);
+    assert_eq!(
+        stored_date(&store, "Ann").await.as_deref(),
+        Some("1990-01-01")
+    );
+}
+
+#[tokio::test]
+async fn given_no_verified_caller_when_put_then_401_and_nothing_is_stored() {
+    let store = InMemoryStore::default();
+    let (status, body) = put_as(&store, AuthMode::Cognito, put_ann("1990-01-01")).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("authorizer is missing")
+    );
+    assert_eq!(stored_date(&store, "Ann").await, None);
+}
+
+#[tokio::test]
+async fn given_open_mode_when_anyone_puts_then_204_as_before() {
+    let store = InMemoryStore::default();
+    assert_eq!(
+        put_as(&store, AuthMode::Open, put_ann("1990-01-01"))
+            .await
+            .0,
+        204
+    );
+    let event = signed_in(put_ann("1991-02-02"), "Bob", &[]);
+    assert_eq!(put_as(&store, AuthMode::Open, event).await.0, 204);
+    assert_eq!(
+        stored_date(&store, "Ann").await.as_deref(),
+        Some("1991-02-02")
+    );
 }

@@ -23,6 +23,16 @@ impl ApiError {
         Self::new(400, message)
     }
 
+    /// No verified caller where one is needed.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(401, message)
+    }
+
+    /// A verified caller who may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, message)
     }

@@ -8,11 +8,13 @@ mod body;
 mod error;
 mod response;
 mod route;
+mod user;
 
 pub use body::{MAX_BODY_BYTES, decode_body, string_field};
 pub use error::ApiError;
 pub use response::{empty, json, respond};
 pub use route::{Route, RouteMatch, match_route};
+pub use user::UserBody;
 
 pub use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 pub use aws_lambda_events::http::Method;

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
-use super::{StoreError, UserRecord, UserStore};
+use super::{Page, PageSize, StoreError, UserRecord, UserStore};
 use crate::config::StoreConfig;
 use crate::domain::{DateOfBirth, Username, timestamp};
 
@@ -92,12 +92,22 @@ impl DynamoStore {
             )
             .send()
             .await;
-        if let Err(err) = read {
-            tracing::warn!(
-                error = crate::telemetry::error_chain(&err),
-                "warming the DynamoDB connection failed"
-            );
-        }
+        warm_up_result(read);
+    }
+
+    /// [`DynamoStore::warm_up`] for a function allowed only to scan (the
+    /// listing): one key of one item, read and dropped.
+    pub async fn warm_up_by_scanning(&self) {
+        let read = self
+            .client
+            .scan()
+            .table_name(&self.table_name)
+            .limit(1)
+            .projection_expression("#username")
+            .expression_attribute_names("#username", attribute::USERNAME)
+            .send()
+            .await;
+        warm_up_result(read);
     }
 
     pub fn client(&self) -> &Client {
@@ -135,6 +145,15 @@ pub fn timeouts() -> TimeoutConfig {
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(OPERATION_TIMEOUT)
         .build()
+}
+
+fn warm_up_result<T, E: std::error::Error + 'static>(result: Result<T, E>) {
+    if let Err(err) = result {
+        tracing::warn!(
+            error = crate::telemetry::error_chain(&err),
+            "warming the DynamoDB connection failed"
+        );
+    }
 }
 
 fn unavailable<E>(err: aws_sdk_dynamodb::error::SdkError<E>) -> StoreError
@@ -191,6 +210,50 @@ impl UserStore for DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+    async fn list(&self, size: PageSize, after: Option<&Username>) -> Result<Page, StoreError> {
+        // One more than asked: if it comes, another page follows, so the
+        // last page says so instead of pointing at an empty one.
+        let limit = i32::try_from(size.get() + 1).unwrap_or(i32::MAX);
+        let output = self
+            .client
+            .scan()
+            .table_name(&self.table_name)
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|after| {
+                std::collections::HashMap::from([(
+                    attribute::USERNAME.to_owned(),
+                    AttributeValue::S(after.as_str().to_owned()),
+                )])
+            }))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut users = output
+            .items()
+            .iter()
+            .map(|item| {
+                let name = item
+                    .get(attribute::USERNAME)
+                    .and_then(|v| v.as_s().ok())
+                    .map_or("", String::as_str);
+                let username = Username::parse(name).map_err(|e| StoreError::Corrupt {
+                    username: name.to_owned(),
+                    reason: e.to_string(),
+                })?;
+                record_from_item(&username, item)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if users.len() > size.get() {
+            users.truncate(size.get());
+            users.last().map(|record| record.username.clone())
+        } else if output.last_evaluated_key.is_some() {
+            // A scan also stops at 1 MB read: more may follow this shorter page.
+            users.last().map(|record| record.username.clone())
+        } else {
+            None
+        };
+        Ok(Page { users, next })
     }
 }
 

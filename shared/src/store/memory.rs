@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::Timestamp;
 
-use super::{StoreError, UserRecord, UserStore};
+use super::{Page, PageSize, StoreError, UserRecord, UserStore};
 use crate::domain::{DateOfBirth, Username};
 
 /// A store in a `HashMap`, for unit tests only: it has the trait's semantics
@@ -63,5 +63,20 @@ impl UserStore for InMemoryStore {
             },
         );
         Ok(())
+    }
+
+    /// In username order.
+    async fn list(&self, size: PageSize, after: Option<&Username>) -> Result<Page, StoreError> {
+        self.check_available()?;
+        let mut users: Vec<UserRecord> = self
+            .users()
+            .values()
+            .filter(|record| after.is_none_or(|after| record.username > *after))
+            .cloned()
+            .collect();
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        let next = (users.len() > size.get()).then(|| users[size.get() - 1].username.clone());
+        users.truncate(size.get());
+        Ok(Page { users, next })
     }
 }

@@ -22,6 +22,34 @@ pub struct UserRecord {
     pub updated_at: Timestamp,
 }
 
+/// How many records one page of [`UserStore::list`] holds: 1 to
+/// [`PageSize::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSize(u8);
+
+impl PageSize {
+    pub const MAX: u8 = 100;
+    pub const DEFAULT: PageSize = PageSize(25);
+
+    /// `None` outside 1 to [`PageSize::MAX`].
+    pub fn new(size: u8) -> Option<Self> {
+        (1..=Self::MAX).contains(&size).then_some(Self(size))
+    }
+
+    pub fn get(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// One page of users, and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub users: Vec<UserRecord>,
+    /// The last username of this page, when more users follow it: the next
+    /// page starts after it. `None` on the last page.
+    pub next: Option<Username>,
+}
+
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -49,4 +77,12 @@ pub trait UserStore: Send + Sync {
         date_of_birth: DateOfBirth,
         now: Timestamp,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Up to `size` users, starting after `after` (from the first when
+    /// `None`), in the store's own order, which stays the same between pages.
+    fn list(
+        &self,
+        size: PageSize,
+        after: Option<&Username>,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
 }
