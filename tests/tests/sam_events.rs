@@ -61,7 +61,7 @@ fn every_sam_event_answers_as_the_contract_says() {
             .unwrap()
             .starts_with("Hello, Zoë! ")
     );
-    let user = run("get-users");
+    let user = run("get-user");
     assert_eq!(user["statusCode"], 200);
     assert_eq!(body(&user)["dateOfBirth"], "1990-04-23");
     let time = run("get-time");
@@ -74,7 +74,7 @@ fn every_sam_event_answers_as_the_contract_says() {
         "put-hello",
         "put-hello-base64",
         "get-hello",
-        "get-users",
+        "get-user",
         "get-time",
         "get-time-tz",
         "env",
