@@ -97,7 +97,14 @@ fn query_parameters(raw: &str) -> Map<String, Value> {
 }
 
 /// The payload-2.0 event for a request matched to `matched`.
-pub fn build(parts: &Parts, body: &[u8], matched: &Matched<'_>, facts: &RequestFacts) -> Value {
+/// `authorizer` is what the JWT authorizer passes for an accepted token.
+pub fn build(
+    parts: &Parts,
+    body: &[u8],
+    matched: &Matched<'_>,
+    facts: &RequestFacts,
+    authorizer: Option<Value>,
+) -> Value {
     let route_key = matched.route.key();
     // API Gateway hands the path over percent-decoded, in `rawPath` too.
     let raw_path = decode_path(parts.uri.path());
@@ -144,6 +151,9 @@ pub fn build(parts: &Parts, body: &[u8], matched: &Matched<'_>, facts: &RequestF
         },
         "isBase64Encoded": false,
     });
+    if let Some(authorizer) = authorizer {
+        event["requestContext"]["authorizer"] = authorizer;
+    }
     let object = event.as_object_mut().expect("an object");
     if !cookies.is_empty() {
         object.insert("cookies".into(), cookies.into());

@@ -8,6 +8,7 @@
 //! Gateway answers itself (404, CORS preflight, 413, 500, 503) is answered
 //! here with API Gateway's wording.
 
+pub mod authorizer;
 pub mod cors;
 pub mod event;
 pub mod invoke;
@@ -40,11 +41,21 @@ use crate::spec::{ApiSpec, Cors};
 /// API Gateway's limit on a request's payload.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
+/// How protected routes admit callers: as the API stack's `Auth` parameter.
+#[derive(Debug)]
+pub enum Auth {
+    /// The JWT authorizer checks every protected route's token.
+    Jwt(Box<authorizer::JwtAuthorizer>),
+    /// No authorizer: the open mode of demo stages.
+    Open,
+}
+
 /// The gateway: the API's routes and CORS, and the functions behind them.
 #[derive(Debug)]
 pub struct Gateway {
     router: Router,
     cors: Option<Cors>,
+    auth: Auth,
     invoker: Invoker,
     requests: AtomicU64,
 }
@@ -58,10 +69,11 @@ struct Served {
 }
 
 impl Gateway {
-    pub fn new(spec: &ApiSpec, invoker: Invoker) -> Result<Self, router::RouterError> {
+    pub fn new(spec: &ApiSpec, invoker: Invoker, auth: Auth) -> Result<Self, router::RouterError> {
         Ok(Gateway {
             router: Router::new(&spec.routes)?,
             cors: spec.cors.clone(),
+            auth,
             invoker,
             requests: AtomicU64::new(0),
         })
@@ -160,6 +172,17 @@ impl Gateway {
         };
         served.route = Some(matched.route.key());
         served.function = Some(matched.route.function.clone());
+        let mut authorizer = None;
+        if let (Some(scopes), Auth::Jwt(jwt)) = (&matched.route.required_scopes, &self.auth) {
+            let now = facts.received.as_second();
+            match jwt.authorize(&parts.headers, scopes, now).await {
+                Ok(accepted) => authorizer = Some(accepted.authorizer),
+                Err(refusal) => {
+                    served.problem = Some(format!("token refused: {}", refusal.detail));
+                    return response::unauthorized(&refusal.www_authenticate());
+                }
+            }
+        }
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => return response::too_large(),
@@ -168,7 +191,7 @@ impl Gateway {
                 return response::gateway(StatusCode::BAD_REQUEST, "Bad Request");
             }
         };
-        let event = event::build(parts, &body, &matched, facts);
+        let event = event::build(parts, &body, &matched, facts, authorizer);
         let outcome = self
             .invoker
             .invoke(

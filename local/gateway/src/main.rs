@@ -1,22 +1,28 @@
-//! `local-gateway --listen 127.0.0.1:3000 --invoke http://127.0.0.1:9001 [--root .]`
+//! `local-gateway --listen 127.0.0.1:3000 --invoke http://127.0.0.1:9001
+//!  (--issuer URL --audience CLIENT_ID | --auth open) [--root .]`
 //!
 //! Serves the API of `openapi.yaml` on `--listen`, invoking the functions
-//! through the Invoke API at `--invoke` (`cargo lambda watch`).
+//! through the Invoke API at `--invoke` (`cargo lambda watch`). Protected
+//! routes take tokens of `--issuer` for `--audience` (the JWT authorizer),
+//! or anyone with `--auth open` (the open mode of demo stages).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use local_gateway::Gateway;
+use local_gateway::authorizer::JwtAuthorizer;
 use local_gateway::invoke::Invoker;
 use local_gateway::spec::ApiSpec;
+use local_gateway::{Auth, Gateway};
 
-const USAGE: &str = "usage: local-gateway --listen ADDR:PORT --invoke URL [--root DIR]";
+const USAGE: &str = "usage: local-gateway --listen ADDR:PORT --invoke URL \
+                     (--issuer URL --audience CLIENT_ID | --auth open) [--root DIR]";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut listen = None;
     let mut invoke = None;
     let mut root = PathBuf::from(".");
+    let (mut issuer, mut audience, mut open) = (None, None, false);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(USAGE)?;
@@ -24,6 +30,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--listen" => listen = Some(value),
             "--invoke" => invoke = Some(value),
             "--root" => root = value.into(),
+            "--issuer" => issuer = Some(value),
+            "--audience" => audience = Some(value),
+            "--auth" if value == "open" => open = true,
             _ => return Err(format!("unknown argument {flag}\n{USAGE}").into()),
         }
     }
@@ -35,13 +44,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
 
+    let auth = match (issuer, audience, open) {
+        (Some(issuer), Some(audience), false) => {
+            Auth::Jwt(Box::new(JwtAuthorizer::new(issuer, vec![audience])))
+        }
+        (None, None, true) => Auth::Open,
+        _ => {
+            return Err(
+                format!("give either --issuer and --audience, or --auth open\n{USAGE}").into(),
+            );
+        }
+    };
+    let described = match &auth {
+        Auth::Jwt(jwt) => format!("tokens of {}", jwt.issuer()),
+        Auth::Open => "open mode: no authorizer".to_owned(),
+    };
+
     let spec = ApiSpec::load(&root)?;
-    let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke))?);
+    let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke), auth)?);
     let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
         format!("cannot listen on {listen}: {e} (set LOCAL_API_PORT to a free port)")
     })?;
     println!(
-        "local gateway on http://{listen}: {} routes of openapi.yaml, functions at {invoke}",
+        "local gateway on http://{listen}: {} routes of openapi.yaml, functions at {invoke}, {described}",
         spec.routes.len()
     );
     tokio::select! {

@@ -31,6 +31,17 @@ pub fn empty(status: StatusCode) -> HttpResponse {
     response
 }
 
+/// The JWT authorizer's refusal, with its `www-authenticate` header.
+pub fn unauthorized(www_authenticate: &str) -> HttpResponse {
+    let mut response = gateway(StatusCode::UNAUTHORIZED, "Unauthorized");
+    if let Ok(value) = hyper::header::HeaderValue::from_str(www_authenticate) {
+        response
+            .headers_mut()
+            .insert(hyper::header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
 pub fn not_found() -> HttpResponse {
     gateway(StatusCode::NOT_FOUND, "Not Found")
 }

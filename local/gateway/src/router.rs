@@ -87,6 +87,7 @@ mod tests {
 
     fn route(method: &str, path: &str) -> RouteSpec {
         RouteSpec {
+            required_scopes: None,
             method: method.into(),
             path: path.into(),
             function: format!("fn_{}", path.len()),

@@ -33,6 +33,9 @@ pub struct RouteSpec {
     pub integration_timeout: Duration,
     /// How long Lambda lets the function run (500 after it).
     pub function_timeout: Duration,
+    /// `None` for a public route; for a route behind the JWT authorizer,
+    /// the scopes of which a token must hold one (none listed: any token).
+    pub required_scopes: Option<Vec<String>>,
 }
 
 impl RouteSpec {
@@ -131,7 +134,24 @@ impl ApiSpec {
                 })?;
                 let method = method.to_uppercase();
                 let key = format!("{method} {path}");
+                // The operation's own `security` wins over the document's;
+                // an empty list, or none at all, makes the route public.
+                let security = match &operation["security"] {
+                    Value::Null => &openapi["security"],
+                    own => own,
+                };
+                let required_scopes = security
+                    .as_sequence()
+                    .filter(|requirements| !requirements.is_empty())
+                    .map(|requirements| {
+                        requirements
+                            .iter()
+                            .filter_map(Value::as_mapping)
+                            .flat_map(|m| m.values().flat_map(strings))
+                            .collect()
+                    });
                 routes.push(RouteSpec {
+                    required_scopes,
                     integration_timeout: integration_timeout(&api, &key),
                     function_timeout: function_timeout(&functions, function),
                     method,

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -14,14 +15,19 @@ use hyper::service::service_fn;
 use hyper::{HeaderMap, Request, Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use local_gateway::Gateway;
+use local_gateway::authorizer::JwtAuthorizer;
 use local_gateway::invoke::Invoker;
 use local_gateway::spec::{ApiSpec, Cors, RouteSpec};
+use local_gateway::{Auth, Gateway};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-/// The stand-in Invoke API: each function name is one behaviour.
+/// The stand-in Invoke API: each function name is one behaviour. It also
+/// plays the token issuer's JWKS endpoint (`/pool/.well-known/jwks.json`).
 async fn function(request: Request<Incoming>) -> Response<Full<Bytes>> {
+    if request.uri().path() == "/pool/.well-known/jwks.json" {
+        return Response::new(Full::new(Bytes::from(keys::jwks().to_string())));
+    }
     let name = request
         .uri()
         .path()
@@ -98,6 +104,7 @@ fn route(method: &str, path: &str, function: &str) -> RouteSpec {
         function: function.into(),
         integration_timeout: Duration::from_secs(5),
         function_timeout: Duration::from_secs(4),
+        required_scopes: None,
     }
 }
 
@@ -152,7 +159,11 @@ struct Harness {
 
 impl Harness {
     async fn start(spec: ApiSpec, functions: &str) -> Self {
-        let gateway = Arc::new(Gateway::new(&spec, Invoker::new(functions)).unwrap());
+        Self::start_with(spec, functions, Auth::Open).await
+    }
+
+    async fn start_with(spec: ApiSpec, functions: &str, auth: Auth) -> Self {
+        let gateway = Arc::new(Gateway::new(&spec, Invoker::new(functions), auth).unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(gateway.serve(listener));
@@ -496,5 +507,249 @@ async fn concurrent_requests_each_get_their_own_answer() {
     }
     for t in tasks {
         t.await.unwrap();
+    }
+}
+
+/// Signing keys of the tests' own: the issuer's (in its JWKS) and an
+/// impostor's that claims the same key id. Made once per run with the
+/// openssl command, since ring signs with RSA keys but does not make them.
+mod keys {
+    use std::sync::OnceLock;
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use ring::rsa::PublicKeyComponents;
+    use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+    use serde_json::{Value, json};
+
+    pub const KID: &str = "test-key";
+
+    fn generate() -> RsaKeyPair {
+        let output = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-outform",
+                "DER",
+            ])
+            .output()
+            .expect("the openssl command makes the tests' RSA keys (Debian: apt install openssl)");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // OpenSSL 3.0 writes an RSA key in DER as PKCS#1, later ones as PKCS#8.
+        RsaKeyPair::from_der(&output.stdout)
+            .or_else(|_| RsaKeyPair::from_pkcs8(&output.stdout))
+            .expect("an RSA private key in DER")
+    }
+
+    fn pair(which: usize) -> &'static RsaKeyPair {
+        static KEYS: OnceLock<[RsaKeyPair; 2]> = OnceLock::new();
+        &KEYS.get_or_init(|| [generate(), generate()])[which]
+    }
+
+    pub fn jwks() -> Value {
+        let public: PublicKeyComponents<Vec<u8>> = pair(0).public().into();
+        json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": KID,
+                         "n": B64.encode(&public.n), "e": B64.encode(&public.e)}]})
+    }
+
+    fn encode(header: &Value, claims: &Value) -> String {
+        format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        )
+    }
+
+    /// A token signed by the issuer's key (`impostor`: by the other one).
+    pub fn sign(claims: &Value, impostor: bool) -> String {
+        let signed = encode(&json!({"alg": "RS256", "kid": KID}), claims);
+        let key = pair(usize::from(impostor));
+        let mut signature = vec![0; key.public().modulus_len()];
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &ring::rand::SystemRandom::new(),
+            signed.as_bytes(),
+            &mut signature,
+        )
+        .unwrap();
+        format!("{signed}.{}", B64.encode(signature))
+    }
+
+    /// An unsigned token (`alg: none`).
+    pub fn unsigned(claims: &Value) -> String {
+        format!("{}.", encode(&json!({"alg": "none", "kid": KID}), claims))
+    }
+}
+
+mod jwt {
+    use super::*;
+
+    fn now() -> i64 {
+        jiff::Timestamp::now().as_second()
+    }
+
+    fn claims(username: &str) -> Value {
+        json!({
+            "iss": ISSUER.with(|i| i.clone()),
+            "client_id": "app-client",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "username": username,
+            "cognito:groups": ["admins", "ops"],
+            "iat": now() - 10,
+            "auth_time": now() - 10,
+            "exp": now() + 3600,
+        })
+    }
+
+    thread_local! {
+        static ISSUER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+
+    async fn protected() -> Harness {
+        let functions = spawn_functions().await;
+        let issuer = format!("http://{functions}/pool");
+        ISSUER.with(|i| *i.borrow_mut() = issuer.clone());
+        let mut spec = spec();
+        spec.routes.push(RouteSpec {
+            required_scopes: Some(vec![]),
+            ..route("GET", "/mine", "echo")
+        });
+        spec.routes.push(RouteSpec {
+            required_scopes: Some(vec!["birthdays/admin".into()]),
+            ..route("GET", "/scoped", "echo")
+        });
+        let authorizer = JwtAuthorizer::new(issuer, vec!["app-client".into()]);
+        Harness::start_with(
+            spec,
+            &format!("http://{functions}"),
+            Auth::Jwt(Box::new(authorizer)),
+        )
+        .await
+    }
+
+    async fn refused(h: &Harness, path: &str, token: Option<&str>) -> String {
+        let header = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = header
+            .iter()
+            .map(|v| ("authorization", v.as_str()))
+            .collect();
+        let reply = h.send("GET", path, &headers, b"").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{:?}", reply.body);
+        assert_eq!(reply.json(), json!({"message": "Unauthorized"}));
+        reply.headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_reaches_the_function_with_its_claims_as_strings() {
+        let h = protected().await;
+        let token = keys::sign(&claims("Ann"), false);
+        let auth = format!("Bearer {token}");
+        let event = event_for(&h, "GET", "/mine", &[("authorization", &auth)], b"").await;
+        let jwt = &event["requestContext"]["authorizer"]["jwt"];
+        assert_eq!(jwt["claims"]["username"], "Ann");
+        assert_eq!(jwt["claims"]["cognito:groups"], "[admins ops]");
+        assert!(jwt["claims"]["exp"].is_string());
+        assert_eq!(jwt["scopes"], Value::Null);
+        // Public routes carry no authorizer, token or not.
+        let public = event_for(&h, "GET", "/echo/x", &[("authorization", &auth)], b"").await;
+        assert!(public["requestContext"].get("authorizer").is_none());
+    }
+
+    #[tokio::test]
+    async fn missing_malformed_forged_and_unsigned_tokens_are_refused() {
+        let h = protected().await;
+        assert_eq!(refused(&h, "/mine", None).await, "Bearer");
+        let invalid = |d: &str| {
+            format!("Bearer scope=\"\" error=\"invalid_token\" error_description=\"{d}\"")
+        };
+        assert_eq!(
+            refused(&h, "/mine", Some("not-a-jwt")).await,
+            invalid("the token is malformed")
+        );
+        let forged = keys::sign(&claims("Ann"), true);
+        assert_eq!(
+            refused(&h, "/mine", Some(&forged)).await,
+            invalid("the token signature is invalid")
+        );
+        // Ann's signature on a claims set that now says Ops.
+        let genuine = keys::sign(&claims("Ann"), false);
+        let mut parts: Vec<&str> = genuine.split('.').collect();
+        let other =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims("Ops").to_string());
+        parts[1] = &other;
+        assert_eq!(
+            refused(&h, "/mine", Some(&parts.join("."))).await,
+            invalid("the token signature is invalid")
+        );
+        let unsigned = keys::unsigned(&claims("Ann"));
+        assert_eq!(
+            refused(&h, "/mine", Some(&unsigned)).await,
+            invalid("the token's signing method is not supported")
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_early_foreign_and_unscoped_tokens_are_refused() {
+        let h = protected().await;
+        let invalid = |d: &str| {
+            format!("Bearer scope=\"\" error=\"invalid_token\" error_description=\"{d}\"")
+        };
+        let with = |name: &str, value: Value| {
+            let mut c = claims("Ann");
+            c[name] = value;
+            keys::sign(&c, false)
+        };
+        let cases = [
+            (with("exp", json!(now() - 1)), "the token has expired"),
+            (
+                with("nbf", json!(now() + 600)),
+                "the token is not valid yet",
+            ),
+            (
+                with("iat", json!(now() + 600)),
+                "the token was issued in the future",
+            ),
+            (
+                with("iss", json!("http://127.0.0.1:1/other-pool")),
+                "the token does not have a valid issuer",
+            ),
+            (
+                with("client_id", json!("other-client")),
+                "the token does not have a valid audience",
+            ),
+            // An ID token's aud is checked instead of client_id.
+            (
+                with("aud", json!("other-client")),
+                "the token does not have a valid audience",
+            ),
+        ];
+        for (token, description) in cases {
+            assert_eq!(
+                refused(&h, "/mine", Some(&token)).await,
+                invalid(description)
+            );
+        }
+        let token = keys::sign(&claims("Ann"), false);
+        assert_eq!(
+            refused(&h, "/scoped", Some(&token)).await,
+            invalid("the token does not have the required scopes")
+        );
+        let scoped = with("scope", json!("openid birthdays/admin"));
+        let auth = format!("Bearer {scoped}");
+        let reply = h
+            .send("GET", "/scoped", &[("authorization", &auth)], b"")
+            .await;
+        assert_eq!(reply.status, 201);
     }
 }
