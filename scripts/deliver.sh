@@ -38,9 +38,33 @@ case "${1:-}" in
     ;;
   smoke-deployed)
     need STAGE "dev, staging or prod"
-    url=$(aws cloudformation describe-stacks --stack-name "$(stack)" \
-      --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text)
-    target/debug/smoke "$url"
+    output() {
+      aws cloudformation describe-stacks --stack-name "$(stack)" \
+        --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text
+    }
+    url=$(output ApiUrl); pool=$(output UserPoolId); client=$(output UserPoolClientId)
+    if [ "$pool" = "None" ] || [ -z "$pool" ]; then
+      echo "The stage has no user pool (Auth=open): smoke checks without a token."
+      target/debug/smoke "$url"
+      exit
+    fi
+    # The smoke-test user signs in with the password kept in Secrets Manager
+    # (the pipeline's build passes it as SMOKE_PASSWORD; by hand:
+    # SMOKE_PASSWORD=$(aws secretsmanager get-secret-value --secret-id birthdays-$STAGE/smoke-test-password --query SecretString --output text)).
+    need SMOKE_PASSWORD "the smoke-test user's password, from the secret birthdays-$STAGE/smoke-test-password"
+    user=Smoketest
+    # Created on first use, and given the secret's current password on every
+    # run, so rotating the secret needs nothing else.
+    if ! aws cognito-idp admin-get-user --user-pool-id "$pool" --username "$user" >/dev/null 2>&1; then
+      aws cognito-idp admin-create-user --user-pool-id "$pool" --username "$user" \
+        --message-action SUPPRESS >/dev/null
+    fi
+    aws cognito-idp admin-set-user-password --user-pool-id "$pool" --username "$user" \
+      --password "$SMOKE_PASSWORD" --permanent
+    SMOKE_TOKEN=$(aws cognito-idp initiate-auth --client-id "$client" --auth-flow USER_PASSWORD_AUTH \
+      --auth-parameters "USERNAME=$user,PASSWORD=$SMOKE_PASSWORD" \
+      --query AuthenticationResult.AccessToken --output text)
+    SMOKE_TOKEN="$SMOKE_TOKEN" target/debug/smoke "$url"
     ;;
   release-gate)
     need PIPELINE "the pipeline's name"

@@ -54,11 +54,26 @@ pub fn send_to(
     path: &str,
     body: Option<&str>,
 ) -> Result<Reply, String> {
+    send_as(base_url, method, path, body, None)
+}
+
+/// [`send_to`] with `Authorization: Bearer <token>` when a token is given.
+pub fn send_as(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> Result<Reply, String> {
     let url = format!("{}{path}", base_url.trim_end_matches('/'));
-    let request = ureq::http::Request::builder()
+    let mut request = ureq::http::Request::builder()
         .method(method)
         .uri(&url)
-        .header("content-type", "application/json")
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = request
         .body(body.unwrap_or("").to_owned())
         .map_err(|e| format!("{method} {url} is not a valid request: {e}"))?;
     let mut response = agent()

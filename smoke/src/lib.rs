@@ -3,10 +3,15 @@
 //!
 //! They write one user, `Smoketest`, whose date of birth is rewritten on every
 //! run, so repeated runs against a stage leave a single record behind.
+//!
+//! A stage that checks tokens is smoke-tested with an access token of that
+//! user (`SMOKE_TOKEN`): the checks then also see that a request without a
+//! token is refused (401) and that the token opens no other user's record
+//! (403). Without a token the stage must be in open mode.
 
 pub mod http;
 
-use http::{Reply, send_to};
+use http::{Reply, send_as};
 use serde_json::Value;
 
 /// The user the checks write.
@@ -26,7 +31,15 @@ const CHECKS: &[Check] = &[
     ("GET /time answers the server time", time),
     ("GET /time?tz=Asia/Kolkata answers in +05:30", time_in_zone),
     ("GET /time?tz=Not/AZone is a 400", unknown_zone),
+    (
+        "PUT /hello/{username} without a token is a 401 (cognito)",
+        no_token,
+    ),
     ("PUT /hello/{username} stores a date of birth", put_birthday),
+    (
+        "GET /users/{another} with the token is a 403 (cognito)",
+        another_user,
+    ),
     ("GET /hello/{username} greets", greeting),
     ("GET /users/{username} returns the record", record),
     (
@@ -38,9 +51,10 @@ const CHECKS: &[Check] = &[
     ("an unknown user is a 404", unknown_user),
 ];
 
-/// Runs every check against `base_url`.
-pub fn run(base_url: &str) -> Vec<Outcome> {
-    let api = Api { base_url };
+/// Runs every check against `base_url`, with `token` (an access token of
+/// [`SMOKE_USER`]) on the routes that need one, or none for an open stage.
+pub fn run(base_url: &str, token: Option<&str>) -> Vec<Outcome> {
+    let api = Api { base_url, token };
     CHECKS
         .iter()
         .map(|(name, check)| Outcome {
@@ -52,11 +66,12 @@ pub fn run(base_url: &str) -> Vec<Outcome> {
 
 struct Api<'a> {
     base_url: &'a str,
+    token: Option<&'a str>,
 }
 
 impl Api<'_> {
     fn send(&self, method: &str, path: &str, body: Option<&str>) -> Result<Reply, String> {
-        send_to(self.base_url, method, path, body)
+        send_as(self.base_url, method, path, body, self.token)
     }
 
     fn expect(
@@ -197,5 +212,29 @@ fn invalid_username(api: &Api) -> Result<(), String> {
 }
 
 fn unknown_user(api: &Api) -> Result<(), String> {
-    api.expect_error("GET", "/users/Smoketestnobody", None, 404)
+    api.expect_error("GET", "/hello/Smoketestnobody", None, 404)
+}
+
+fn no_token(api: &Api) -> Result<(), String> {
+    if api.token.is_none() {
+        return Ok(()); // An open stage: nothing to refuse.
+    }
+    let path = format!("/hello/{SMOKE_USER}");
+    let body = format!(r#"{{"dateOfBirth":"{SMOKE_DATE}"}}"#);
+    let reply = send_as(api.base_url, "PUT", &path, Some(&body), None)?;
+    if reply.status != 401 || reply.try_json()?["message"] != "Unauthorized" {
+        return Err(format!(
+            "PUT {path} without a token: expected 401 Unauthorized, got {}: {}",
+            reply.status, reply.body
+        ));
+    }
+    Ok(())
+}
+
+fn another_user(api: &Api) -> Result<(), String> {
+    if api.token.is_none() {
+        return Ok(());
+    }
+    // Refused before any lookup, so the other user need not exist.
+    api.expect_error("GET", "/users/Smoketestother", None, 403)
 }

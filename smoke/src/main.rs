@@ -12,8 +12,17 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    println!("Smoke checks against {base_url}");
-    let outcomes = smoke::run(&base_url);
+    // An access token of the smoke-test user, for a stage that checks tokens.
+    let token = std::env::var("SMOKE_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    let mode = if token.is_some() {
+        "with the smoke-test user's token"
+    } else {
+        "without a token (open mode)"
+    };
+    println!("Smoke checks against {base_url}, {mode}");
+    let outcomes = smoke::run(&base_url, token.as_deref());
     let mut failed = 0;
     for outcome in &outcomes {
         match &outcome.result {
