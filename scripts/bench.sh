@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-functions=(floor server_time put_birthday get_user_by_id)
+functions=(floor); for d in functions/*/; do functions+=("$(basename "$d")"); done
 pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 
 log "Building the release binaries for this machine (the deployed profile) and the harness"

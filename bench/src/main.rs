@@ -49,6 +49,11 @@ const SUBJECTS: &[Subject] = &[
         event: "get-user",
         storage: true,
     },
+    Subject {
+        name: "get_users",
+        event: "list-users",
+        storage: true,
+    },
 ];
 
 #[derive(Default)]
