@@ -3,12 +3,28 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev test coverage setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
+.PHONY: dev token test coverage setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged smoke-deployed release-gate pipeline
 
-## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it)
+## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
+## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
+## without tokens or ownership rules
 dev:
 	scripts/setup.sh dev
 	scripts/local-api.sh serve
+
+## Print an access token of the running `make dev`'s user pool, and nothing
+## else: make -s token USER=Ann [ADMIN=1] [PASSWORD=...]. The user is created
+## if needed, and their password set to the one given or to the development
+## password Birthdays-dev-2026 (DEFAULT_PASSWORD in local/identity); ADMIN=1
+## puts them in admins. As in: curl -H "authorization: Bearer $(make -s token USER=Ann)" ...
+token:
+ifneq ($(origin USER),command line)
+	@echo "error: name the user: make -s token USER=Ann [ADMIN=1] [PASSWORD=...]" >&2; exit 2
+else
+	@scripts/local-api.sh token '$(subst ','\'',$(value USER))' \
+	  $(if $(filter 1 yes true,$(ADMIN)),--admin) \
+	  $(if $(filter command line,$(origin PASSWORD)),--password '$(subst ','\'',$(value PASSWORD))')
+endif
 
 ## Run every check and test
 test:

@@ -27,19 +27,20 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export LOCAL_API_PORT="${LOCAL_API_PORT:-3000}"
 export FUNCTIONS_PORT="${FUNCTIONS_PORT:-9001}"
 export DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+export COGNITO_PORT="${COGNITO_PORT:-9229}"
 export TABLE_NAME="${TABLE_NAME:-users}"
 
 # Picks free loopback ports for a run of its own: DYNAMODB_PORT,
-# LOCAL_API_PORT and FUNCTIONS_PORT, all different (the sockets are held
-# open until all three are chosen).
+# LOCAL_API_PORT, FUNCTIONS_PORT and COGNITO_PORT, all different (the
+# sockets are held open until all four are chosen).
 use_free_ports() {
   local ports
   ports=$(python3 -c 'import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(4)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
-  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT <<< "$ports"
-  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT
+  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT <<< "$ports"
+  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT
 }
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # The local API: dynalite (a DynamoDB implementation) on 127.0.0.1 with the
-# users table in it; the three real function binaries behind `cargo lambda
+# users table in it; cognito-local (the Cognito API) on COGNITO_PORT with the
+# local user pool in it; the real function binaries behind `cargo lambda
 # watch` (its Lambda Invoke API on FUNCTIONS_PORT, hot reload); and in front
 # of them the local gateway (local/gateway) on LOCAL_API_PORT, which plays
-# API Gateway's HTTP API: routes from openapi.yaml, payload-2.0 events.
+# API Gateway's HTTP API: routes from openapi.yaml, payload-2.0 events, the
+# JWT authorizer with the local pool's tokens.
 #
-#   local-api.sh serve   foreground, for `make dev`; data kept in .local/dynamodb; Ctrl-C stops all
-#   local-api.sh start   background, for tests; in-memory data; prints nothing but progress
+#   local-api.sh serve   foreground, for `make dev`; data kept in .local/dynamodb and
+#                        .local/cognito/dev; Ctrl-C stops all
+#   local-api.sh start   background, for tests; in-memory table, user pool kept in
+#                        .local/cognito/test; prints nothing but progress
 #   local-api.sh stop    stops what `start` started
+#   local-api.sh token NAME [--admin] [--password P]
+#                        prints an access token of NAME from the running local API's
+#                        pool (`make -s token USER=Ann`), creating NAME if needed
+#
+# AUTH=open (`make dev AUTH=open`) runs without the user pool: the gateway
+# checks no tokens and the functions apply no ownership rules (AUTH_MODE=open).
+# Where the running local API's pool is, is in .local/run/identity.env.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -15,6 +26,14 @@ cd "$ROOT"
 RUN_DIR="$ROOT/.local/run"
 mkdir -p "$RUN_DIR"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+COGNITO_ENDPOINT="http://127.0.0.1:$COGNITO_PORT"
+IDENTITY_ENV="$RUN_DIR/identity.env"
+
+AUTH="${AUTH:-cognito}"
+case "$AUTH" in
+  cognito | open) ;;
+  *) echo "error: AUTH is \"$AUTH\": set it to cognito (tokens of the local user pool, the default) or open (no tokens, no ownership rules)" >&2; exit 2 ;;
+esac
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -28,7 +47,9 @@ wait_port() { # port what seconds
 # Every port must be free before anything starts: a stale server on one of
 # them would otherwise answer in place of the new one.
 check_ports() {
-  for pair in "DYNAMODB_PORT:$DYNAMODB_PORT" "FUNCTIONS_PORT:$FUNCTIONS_PORT" "LOCAL_API_PORT:$LOCAL_API_PORT"; do
+  local pairs=("DYNAMODB_PORT:$DYNAMODB_PORT" "FUNCTIONS_PORT:$FUNCTIONS_PORT" "LOCAL_API_PORT:$LOCAL_API_PORT")
+  [ "$AUTH" = open ] || pairs+=("COGNITO_PORT:$COGNITO_PORT")
+  for pair in "${pairs[@]}"; do
     if port_open "${pair#*:}"; then
       echo "error: port ${pair#*:} is taken (a make dev still running?); stop it, or set ${pair%%:*} to a free port" >&2
       exit 1
@@ -40,7 +61,7 @@ check_ports() {
 # `cargo lambda watch` runs `cargo run --bin <function>` the same way, so it
 # finds them built with the same features instead of building them again.
 build() {
-  log "Building the functions, the local gateway and the table tool"
+  log "Building the functions, the local gateway, the table tool and local-identity"
   cargo build --quiet --bins
 }
 
@@ -54,9 +75,81 @@ start_dynamodb() { # extra dynalite arguments
   target/debug/create-table
 }
 
+# cognito-local in the data folder $1 (its working directory: it keeps the
+# pools, clients and users in .cognito/db there). Its config is written
+# first: plain usernames, not e-mail addresses, in the pool it creates (only
+# read when a pool is created; the pool keeps its own settings), and tokens
+# whose issuer is this run's address (the port may differ between runs).
+start_cognito() { # data folder
+  mkdir -p "$1/.cognito"
+  python3 - "$1/.cognito/config.json" "$COGNITO_ENDPOINT" "$COGNITO_PORT" <<'PY'
+import json, sys
+path, endpoint, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    with open(path) as f:
+        config = json.load(f)
+except (OSError, ValueError):
+    config = {}
+config.setdefault("UserPoolDefaults", {"UsernameAttributes": []})
+config.setdefault("TokenConfig", {})["IssuerDomain"] = endpoint
+# Loopback only, whatever HOST says (the config file wins over HOST and PORT).
+config.setdefault("ServerConfig", {}).update(hostname="127.0.0.1", port=port)
+with open(path, "w") as f:
+    json.dump(config, f, indent=2)
+    f.write("\n")
+PY
+  log "Starting cognito-local on 127.0.0.1:$COGNITO_PORT (data in ${1#"$ROOT/"})"
+  (cd "$1" && HOST=127.0.0.1 PORT="$COGNITO_PORT" exec cognito-local) > "$RUN_DIR/cognito.log" 2>&1 &
+  echo $! > "$RUN_DIR/cognito.pid"
+}
+
+# Waits for cognito-local to answer, then has local-identity create (first
+# start) or re-use the pool, app client and admins group recorded in the
+# folder's state.json, and writes where they are to $IDENTITY_ENV.
+setup_cognito() { # data folder
+  local answered="" setup key value
+  for _ in $(seq 1 300); do
+    if curl -sf --noproxy '*' -o /dev/null --max-time 2 "$COGNITO_ENDPOINT/health"; then answered=1; break; fi
+    kill -0 "$(cat "$RUN_DIR/cognito.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$answered" ]; then
+    echo "error: cognito-local did not answer on $COGNITO_ENDPOINT within 30 s (log: $RUN_DIR/cognito.log)" >&2
+    tail -n 20 "$RUN_DIR/cognito.log" >&2 || true
+    return 1
+  fi
+  log "Setting up the local user pool (created on the first start, then re-used)"
+  setup=$(target/debug/local-identity setup --endpoint "$COGNITO_ENDPOINT" --state "$1/state.json")
+  while IFS='=' read -r key value; do
+    case "$key" in
+      user_pool_id) COGNITO_POOL_ID=$value ;;
+      client_id) COGNITO_CLIENT_ID=$value ;;
+      issuer) COGNITO_ISSUER=$value ;;
+      default_password) DEV_PASSWORD=$value ;;
+    esac
+  done <<< "$setup"
+  {
+    echo "# How to reach the running local API's user pool (scripts/local-api.sh writes it)."
+    printf 'LOCAL_AUTH=cognito\n'
+    printf 'COGNITO_ENDPOINT=%q\n' "$COGNITO_ENDPOINT"
+    printf 'COGNITO_STATE=%q\n' "$1/state.json"
+    printf 'COGNITO_ISSUER=%q\n' "$COGNITO_ISSUER"
+    printf 'COGNITO_CLIENT_ID=%q\n' "$COGNITO_CLIENT_ID"
+  } > "$IDENTITY_ENV"
+}
+
+start_identity() { # data folder: cognito-local, set up; nothing in open mode
+  if [ "$AUTH" = open ]; then
+    printf 'LOCAL_AUTH=open\n' > "$IDENTITY_ENV"
+    return
+  fi
+  setup_cognito "$1"
+}
+
 watch_args=(
   --invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT"
   --env-var "TABLE_NAME=$TABLE_NAME"
+  --env-var "AUTH_MODE=$AUTH"
   --env-var "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
   --env-var "AWS_REGION=$AWS_REGION"
   --env-var "AWS_EC2_METADATA_DISABLED=true"
@@ -67,6 +160,8 @@ watch_args=(
 
 start_gateway() { # [log file]; without one the output is the terminal's
   local args=(--listen "127.0.0.1:$LOCAL_API_PORT" --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT")
+  if [ "$AUTH" = open ]; then args+=(--auth open)
+  else args+=(--issuer "$COGNITO_ISSUER" --audience "$COGNITO_CLIENT_ID"); fi
   if [ -n "${1:-}" ]; then target/debug/local-gateway "${args[@]}" > "$1" 2>&1 &
   else target/debug/local-gateway "${args[@]}" & fi
   echo $! > "$RUN_DIR/gateway.pid"
@@ -90,20 +185,62 @@ start_watch() { # extra cargo lambda watch arguments
 # request through the gateway is not held up by it. (An empty event is
 # refused by the function; starting it is all that is wanted.)
 warm_up() {
-  for f in server_time put_birthday get_user_by_id; do
+  local dir f
+  for dir in functions/*/; do
+    f=$(basename "$dir")
     curl -s -o /dev/null --max-time 300 -X POST -d '{}' \
       "http://127.0.0.1:$FUNCTIONS_PORT/2015-03-31/functions/$f/invocations" || true
   done
 }
 
 stop_all() {
-  for name in gateway watch dynalite; do
+  rm -f "$IDENTITY_ENV"
+  for name in gateway watch dynalite cognito; do
     if [ -f "$RUN_DIR/$name.pid" ]; then
       pid=$(cat "$RUN_DIR/$name.pid")
       kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
       rm -f "$RUN_DIR/$name.pid"
     fi
   done
+}
+
+# How to call the API, as `make dev` prints it.
+usage_message() {
+  local api="http://127.0.0.1:$LOCAL_API_PORT"
+  if [ "$AUTH" = open ]; then
+    cat <<MSG
+
+  The API is running on $api in open mode: no tokens, no ownership rules  (Ctrl-C stops it)
+
+    curl -i -X PUT $api/hello/Ann -H 'content-type: application/json' -d '{"dateOfBirth":"1990-04-23"}'
+    curl $api/hello/Ann
+    curl $api/users/Ann
+    curl '$api/users?limit=10'
+    curl '$api/time?tz=Asia/Kolkata'
+
+MSG
+    return
+  fi
+  cat <<MSG
+
+  The API is running on $api  (Ctrl-C stops it)
+
+  PUT /hello/{username}, GET /users/{username} and GET /users take an access token of
+  the local user pool (cognito-local on $COGNITO_ENDPOINT, pool $COGNITO_POOL_ID,
+  app client $COGNITO_CLIENT_ID, kept in ${COGNITO_DIR#"$ROOT/"}). In another terminal:
+
+    TOKEN=\$(make -s token USER=Ann)    # creates Ann if needed; ADMIN=1 also puts her in admins
+    curl -i -X PUT $api/hello/Ann -H "authorization: Bearer \$TOKEN" -H 'content-type: application/json' -d '{"dateOfBirth":"1990-04-23"}'
+    curl $api/hello/Ann
+    curl $api/users/Ann -H "authorization: Bearer \$TOKEN"
+    curl '$api/users?limit=10' -H "authorization: Bearer \$(make -s token USER=Boss ADMIN=1)"
+    curl '$api/time?tz=Asia/Kolkata'
+
+  make token sets the user's password to the development password $DEV_PASSWORD
+  (or PASSWORD=..., 12+ characters with upper and lower case, a digit and a symbol).
+  Tokens last 1 hour. make dev AUTH=open runs without tokens.
+
+MSG
 }
 
 case "${1:-}" in
@@ -113,21 +250,15 @@ case "${1:-}" in
     trap 'stop_all' EXIT
     trap 'echo; log "Stopping"; exit 0' INT TERM HUP
     build
+    COGNITO_DIR="$ROOT/.local/cognito/dev"
+    [ "$AUTH" = open ] || start_cognito "$COGNITO_DIR"
     mkdir -p "$ROOT/.local/dynamodb"
     start_dynamodb --path "$ROOT/.local/dynamodb"
+    start_identity "$COGNITO_DIR"
     start_watch
     warm_up
     start_gateway
-    cat <<MSG
-
-  The API is running on http://127.0.0.1:$LOCAL_API_PORT  (Ctrl-C stops it)
-
-    curl -i -X PUT http://127.0.0.1:$LOCAL_API_PORT/hello/Ann -H 'content-type: application/json' -d '{"dateOfBirth":"1990-04-23"}'
-    curl http://127.0.0.1:$LOCAL_API_PORT/hello/Ann
-    curl http://127.0.0.1:$LOCAL_API_PORT/users/Ann
-    curl 'http://127.0.0.1:$LOCAL_API_PORT/time?tz=Asia/Kolkata'
-
-MSG
+    usage_message
     wait
     ;;
   start)
@@ -135,7 +266,11 @@ MSG
     check_ports
     trap 'status=$?; [ "$status" = 0 ] || stop_all; exit "$status"' EXIT
     build
+    # The tests' own pool, kept between runs (they use new usernames each time).
+    COGNITO_DIR="$ROOT/.local/cognito/test"
+    [ "$AUTH" = open ] || start_cognito "$COGNITO_DIR"
     start_dynamodb
+    start_identity "$COGNITO_DIR"
     WATCH_LOG="$RUN_DIR/watch.log" start_watch --ignore-changes --quiet
     warm_up
     start_gateway "$RUN_DIR/gateway.log"
@@ -144,6 +279,21 @@ MSG
   stop)
     stop_all
     ;;
+  token)
+    [ -n "${2:-}" ] || { echo "usage: $0 token NAME [--admin] [--password P]" >&2; exit 2; }
+    if [ ! -f "$IDENTITY_ENV" ]; then
+      echo "error: the local API is not running (there is no ${IDENTITY_ENV#"$ROOT/"}): start it with make dev, then ask for the token again" >&2
+      exit 1
+    fi
+    source "$IDENTITY_ENV"
+    if [ "$LOCAL_AUTH" = open ]; then
+      echo "error: the local API runs in open mode (make dev AUTH=open) and takes no tokens: restart it with make dev for tokens" >&2
+      exit 1
+    fi
+    # Built with everything else by serve and start; built here only if it is missing.
+    [ -x target/debug/local-identity ] || cargo build --quiet --bins >&2
+    exec target/debug/local-identity token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user "$2" "${@:3}"
+    ;;
   *)
-    echo "usage: $0 serve|start|stop" >&2; exit 2 ;;
+    echo "usage: $0 serve|start|stop|token" >&2; exit 2 ;;
 esac

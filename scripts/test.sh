@@ -2,8 +2,9 @@
 # `make test`: every check and test, on loopback only, on a machine with empty
 # caches as well as a warm one. Installs what it needs first (setup.sh test,
 # which has cargo fetch the crates meanwhile, so nothing offline runs before
-# they are there); starts its own DynamoDB-API server and local API on free ports and
-# stops them when done, whatever happens; ends with how long each phase took.
+# they are there); starts its own DynamoDB-API server, user pool (cognito-local) and
+# local API on free ports and stops them when done, whatever happens; ends with
+# how long each phase took.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -50,16 +51,22 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 use_free_ports
 phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
-scripts/local-api.sh start
+# The tests need tokens (AUTH=open in the caller's environment would turn them off).
+AUTH=cognito scripts/local-api.sh start
 export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
+# The user pool's endpoint and state file, for the tests' tokens.
+source "$ROOT/.local/run/identity.env"
+export COGNITO_ENDPOINT COGNITO_STATE
 
 phase "Tests, instrumented for coverage (unit, handler, gateway, DynamoDB, black-box...)"
 scripts/coverage.sh 2>&1 | tee "$TEST_OUTPUT"
 
 phase "Smoke checks against the local API (as after a deployment)"
-target/debug/smoke "$LOCAL_API_URL"
+# As the pipelines run them: with an access token of the smoke-test user.
+SMOKE_TOKEN=$(target/debug/local-identity token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user Smoketest) \
+  target/debug/smoke "$LOCAL_API_URL"
 scripts/local-api.sh stop
 
 phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64)"

@@ -10,9 +10,15 @@ pub fn base_url() -> String {
     )
 }
 
-/// Sends one request to the local API; any status is a `Reply`.
+/// Sends one request to the local API, without a token; any status is a `Reply`.
 pub fn send(method: &str, path: &str, body: Option<&str>) -> Reply {
     smoke::http::send_to(&base_url(), method, path, body).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`send`] with `Authorization: Bearer <token>`.
+pub fn send_with(method: &str, path: &str, body: Option<&str>, token: &str) -> Reply {
+    smoke::http::send_as(&base_url(), method, path, body, Some(token))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// What `send_raw` got back: status, headers (lower-cased names), body.

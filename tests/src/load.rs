@@ -1,13 +1,15 @@
 //! A bounded load test of a running API on loopback: concurrent PUTs of
 //! distinct and of shared usernames, then GETs of every one, checking that
 //! no write acknowledged with 204 was lost. It stops by itself after a fixed
-//! number of requests or a deadline, whichever comes first.
+//! number of requests or a deadline, whichever comes first. Every request
+//! carries an admin's access token of the local API's user pool (who may
+//! write every user's record), or none when the local API runs in open mode.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use smoke::http::send_to;
+use smoke::http::send_as;
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -79,6 +81,8 @@ pub fn run(config: &LoadConfig) -> LoadReport {
         "load tests target 127.0.0.1 only, not {}",
         config.base_url
     );
+    let token = crate::identity::admin_token_unless_open().unwrap_or_else(|e| panic!("{e}"));
+    let token = token.as_deref();
     let run_id = crate::http::unique_username("");
     let distinct = |w: usize, i: usize| format!("Load{run_id}{}{}", letters(w), letters(i));
     let shared = |i: usize| format!("Shared{run_id}{}", letters(i));
@@ -120,11 +124,12 @@ pub fn run(config: &LoadConfig) -> LoadReport {
                         );
                         let body = format!(r#"{{"dateOfBirth":"{date}"}}"#);
                         let t = Instant::now();
-                        let reply = send_to(
+                        let reply = send_as(
                             &config.base_url,
                             "PUT",
                             &format!("/hello/{user}"),
                             Some(&body),
+                            token,
                         );
                         record(reply.as_ref().ok().map(|r| r.status), t.elapsed());
                         if reply.is_ok_and(|r| r.status == 204) {
@@ -152,7 +157,13 @@ pub fn run(config: &LoadConfig) -> LoadReport {
             scope.spawn(move || {
                 for user in chunk {
                     let t = Instant::now();
-                    let reply = send_to(&config.base_url, "GET", &format!("/users/{user}"), None);
+                    let reply = send_as(
+                        &config.base_url,
+                        "GET",
+                        &format!("/users/{user}"),
+                        None,
+                        token,
+                    );
                     record(reply.as_ref().ok().map(|r| r.status), t.elapsed());
                     let stored = reply
                         .ok()

@@ -64,6 +64,11 @@ fn every_sam_event_answers_as_the_contract_says() {
     let user = run("get-user");
     assert_eq!(user["statusCode"], 200);
     assert_eq!(body(&user)["dateOfBirth"], "1990-04-23");
+    // Signed in as an admin (the event's claims), a page of at most 2 users.
+    let page = run("list-users");
+    assert_eq!(page["statusCode"], 200);
+    let listed = body(&page)["users"].as_array().map_or(0, Vec::len);
+    assert!((1..=2).contains(&listed), "{page}");
     let time = run("get-time");
     assert_eq!(time["statusCode"], 200);
     assert!(body(&time)["epochSeconds"].is_i64());
@@ -75,6 +80,7 @@ fn every_sam_event_answers_as_the_contract_says() {
         "put-hello-base64",
         "get-hello",
         "get-user",
+        "list-users",
         "get-time",
         "get-time-tz",
         "env",

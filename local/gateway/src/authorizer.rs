@@ -121,7 +121,7 @@ impl JwtAuthorizer {
             detail: "no Authorization header".into(),
         })?;
         let (header, claims, signed, signature) = split(token)?;
-        let algorithm = match header["alg"].as_str() {
+        let algorithm = match header.get("alg").and_then(Value::as_str) {
             Some("RS256") => &signature::RSA_PKCS1_2048_8192_SHA256,
             Some("RS384") => &signature::RSA_PKCS1_2048_8192_SHA384,
             Some("RS512") => &signature::RSA_PKCS1_2048_8192_SHA512,
@@ -132,7 +132,7 @@ impl JwtAuthorizer {
                 ));
             }
         };
-        let kid = header["kid"].as_str().ok_or_else(|| {
+        let kid = header.get("kid").and_then(Value::as_str).ok_or_else(|| {
             Refusal::invalid(
                 "the token's key id is not valid",
                 "the token's header names no kid",
@@ -151,8 +151,9 @@ impl JwtAuthorizer {
             )
         })?;
         self.check_claims(&claims, scopes, now)?;
-        let token_scopes: Vec<String> = claims["scope"]
-            .as_str()
+        let token_scopes: Vec<String> = claims
+            .get("scope")
+            .and_then(Value::as_str)
             .map(|s| s.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
         Ok(Accepted {
