@@ -108,6 +108,11 @@ impl JwtAuthorizer {
         &self.issuer
     }
 
+    /// The first audience: the app client the page signs in with.
+    pub fn audience(&self) -> &str {
+        self.audiences.first().map_or("", String::as_str)
+    }
+
     /// Checks the request's token for a route needing one of `scopes` (any
     /// token when empty), at `now` (seconds since the epoch).
     pub async fn authorize(

@@ -14,6 +14,7 @@ pub mod event;
 pub mod invoke;
 pub mod response;
 pub mod router;
+pub mod site;
 pub mod spec;
 
 use std::net::SocketAddr;
@@ -56,6 +57,7 @@ pub struct Gateway {
     router: Router,
     cors: Option<Cors>,
     auth: Auth,
+    site: Option<site::Site>,
     invoker: Invoker,
     requests: AtomicU64,
 }
@@ -74,9 +76,16 @@ impl Gateway {
             router: Router::new(&spec.routes)?,
             cors: spec.cors.clone(),
             auth,
+            site: None,
             invoker,
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// Serves `site` (the web page) on every GET that no API route takes.
+    pub fn with_site(mut self, site: site::Site) -> Self {
+        self.site = Some(site);
+        self
     }
 
     /// Serves HTTP/1.1 on `listener` until the task is dropped.
@@ -168,7 +177,14 @@ impl Gateway {
             return response::too_large();
         }
         let Some(matched) = self.router.find(parts.method.as_str(), parts.uri.path()) else {
-            return response::not_found();
+            let page = self
+                .site
+                .as_ref()
+                .and_then(|site| site.serve(&parts.method, parts.uri.path()));
+            if page.is_some() {
+                served.route = Some("web page".into());
+            }
+            return page.unwrap_or_else(response::not_found);
         };
         served.route = Some(matched.route.key());
         served.function = Some(matched.route.function.clone());

@@ -4,13 +4,15 @@
 //! Serves the API of `openapi.yaml` on `--listen`, invoking the functions
 //! through the Invoke API at `--invoke` (`cargo lambda watch`). Protected
 //! routes take tokens of `--issuer` for `--audience` (the JWT authorizer),
-//! or anyone with `--auth open` (the open mode of demo stages).
+//! or anyone with `--auth open` (the open mode of demo stages). Every other
+//! GET is a file of `web/` under `--root`, the page.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use local_gateway::authorizer::JwtAuthorizer;
 use local_gateway::invoke::Invoker;
+use local_gateway::site::Site;
 use local_gateway::spec::ApiSpec;
 use local_gateway::{Auth, Gateway};
 
@@ -55,13 +57,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     };
-    let described = match &auth {
-        Auth::Jwt(jwt) => format!("tokens of {}", jwt.issuer()),
-        Auth::Open => "open mode: no authorizer".to_owned(),
+    let (described, page_config) = match &auth {
+        Auth::Jwt(jwt) => (
+            format!("tokens of {}", jwt.issuer()),
+            Site::cognito_config(jwt.issuer(), jwt.audience()),
+        ),
+        Auth::Open => ("open mode: no authorizer".to_owned(), Site::open_config()),
     };
 
     let spec = ApiSpec::load(&root)?;
-    let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke), auth)?);
+    // The page of web/ beside the API, as CloudFront serves it on AWS.
+    let site = Site::new(root.join("web"), page_config);
+    let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke), auth)?.with_site(site));
     let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
         format!("cannot listen on {listen}: {e} (set LOCAL_API_PORT to a free port)")
     })?;
