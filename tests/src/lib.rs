@@ -1,6 +1,8 @@
 //! Test and development support: a real DynamoDB-API server (dynalite) on
-//! loopback, and the users table in it; tokens of the local user pool.
+//! loopback, and the users table in it; tokens of the local user pool; a
+//! headless browser over WebDriver.
 
+pub mod browser;
 pub mod dynamodb;
 pub mod http;
 pub mod identity;
