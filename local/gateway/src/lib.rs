@@ -56,6 +56,7 @@ pub enum Auth {
 pub struct Gateway {
     router: Router,
     cors: Option<Cors>,
+    response_headers: Vec<(hyper::header::HeaderName, HeaderValue)>,
     auth: Auth,
     site: Option<site::Site>,
     invoker: Invoker,
@@ -75,6 +76,11 @@ impl Gateway {
         Ok(Gateway {
             router: Router::new(&spec.routes)?,
             cors: spec.cors.clone(),
+            response_headers: spec
+                .response_headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.parse().ok()?, value.parse().ok()?)))
+                .collect(),
             auth,
             site: None,
             invoker,
@@ -147,6 +153,10 @@ impl Gateway {
         };
         if let Ok(id) = HeaderValue::from_str(&facts.request_id) {
             response.headers_mut().insert("apigw-requestid", id);
+        }
+        // CloudFront's response headers policy, on every answer (it overrides).
+        for (name, value) in &self.response_headers {
+            response.headers_mut().insert(name.clone(), value.clone());
         }
         println!(
             "{method} {path} route={} function={} status={} latency_ms={:.1}{}",

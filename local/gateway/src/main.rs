@@ -65,7 +65,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Auth::Open => ("open mode: no authorizer".to_owned(), Site::open_config()),
     };
 
-    let spec = ApiSpec::load(&root)?;
+    let mut spec = ApiSpec::load(&root)?;
+    // The web stack's CSP lets the page reach the identity endpoint.
+    let identity = page_config["identity"]["endpoint"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    for (_, value) in &mut spec.response_headers {
+        *value = value.replace("${IdentityEndpoint}", &identity);
+    }
     // The page of web/ beside the API, as CloudFront serves it on AWS.
     let site = Site::new(root.join("web"), page_config);
     let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke), auth)?.with_site(site));

@@ -19,6 +19,10 @@ const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct ApiSpec {
     pub routes: Vec<RouteSpec>,
     pub cors: Option<Cors>,
+    /// The headers CloudFront adds to every answer (the web stack's response
+    /// headers policy), values as the template writes them: `${Name}` is a
+    /// stack parameter still to fill in.
+    pub response_headers: Vec<(String, String)>,
 }
 
 /// One route: `GET /hello/{username}` and the function that answers it.
@@ -173,8 +177,53 @@ impl ApiSpec {
                 max_age: c["MaxAge"].as_u64(),
                 allow_credentials: c["AllowCredentials"].as_bool().unwrap_or(false),
             });
-        Ok(ApiSpec { routes, cors })
+        // The web stack is optional: without it, no headers are added.
+        let response_headers = match root.join("stacks/web.yaml").exists() {
+            true => response_headers(&load(root, "stacks/web.yaml")?),
+            false => Vec::new(),
+        };
+        Ok(ApiSpec {
+            routes,
+            cors,
+            response_headers,
+        })
     }
+}
+
+/// The security headers of the web stack's `AWS::CloudFront::ResponseHeadersPolicy`,
+/// as CloudFront writes them into answers.
+fn response_headers(web: &Value) -> Vec<(String, String)> {
+    let Some((_, policy)) =
+        resources(web).find(|(_, r)| r["Type"] == "AWS::CloudFront::ResponseHeadersPolicy")
+    else {
+        return Vec::new();
+    };
+    let security = &policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+    let mut headers = Vec::new();
+    let hsts = &security["StrictTransportSecurity"];
+    if let Some(max_age) = hsts["AccessControlMaxAgeSec"].as_u64() {
+        let mut value = format!("max-age={max_age}");
+        if hsts["IncludeSubdomains"].as_bool() == Some(true) {
+            value.push_str("; includeSubDomains");
+        }
+        if hsts["Preload"].as_bool() == Some(true) {
+            value.push_str("; preload");
+        }
+        headers.push(("strict-transport-security".to_owned(), value));
+    }
+    if security["ContentTypeOptions"].is_mapping() {
+        headers.push(("x-content-type-options".to_owned(), "nosniff".to_owned()));
+    }
+    if let Some(option) = security["FrameOptions"]["FrameOption"].as_str() {
+        headers.push(("x-frame-options".to_owned(), option.to_owned()));
+    }
+    if let Some(policy) = security["ReferrerPolicy"]["ReferrerPolicy"].as_str() {
+        headers.push(("referrer-policy".to_owned(), policy.to_owned()));
+    }
+    if let Some(csp) = scalar(&security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) {
+        headers.push(("content-security-policy".to_owned(), csp.to_owned()));
+    }
+    headers
 }
 
 /// The `TimeoutInMillis` of the integration that the route `key` targets.

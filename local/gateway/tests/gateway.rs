@@ -136,6 +136,7 @@ fn spec() -> ApiSpec {
             max_age: Some(600),
             ..Cors::default()
         }),
+        response_headers: vec![("x-frame-options".into(), "DENY".into())],
     }
 }
 
@@ -751,5 +752,14 @@ mod jwt {
             .send("GET", "/scoped", &[("authorization", &auth)], b"")
             .await;
         assert_eq!(reply.status, 201);
+    }
+}
+
+#[tokio::test]
+async fn the_web_stacks_security_headers_are_on_every_answer() {
+    let h = harness().await;
+    for (method, path) in [("GET", "/plain"), ("GET", "/nowhere"), ("PUT", "/plain")] {
+        let reply = h.send(method, path, &[], b"").await;
+        assert_eq!(reply.headers["x-frame-options"], "DENY", "{method} {path}");
     }
 }
