@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use api_tests::dynamodb::workspace_root;
 use api_tests::routes::gateway_routes;
 use api_tests::templates::{
-    api_routes, diagram, dynamodb_actions, functions, intrinsic, load, nested_stacks,
-    openapi_operations, resources, scalar,
+    FUNCTIONS, api_routes, diagram, dynamodb_actions, functions, functions_stack_regenerated,
+    intrinsic, load, nested_stacks, openapi_operations, resources, scalar,
 };
+use serde_norway::Value;
 
 fn crate_of_alias(alias_parameter: &str) -> String {
     functions()
@@ -53,6 +54,7 @@ fn handlers_declare_the_openapi_routes() {
         ("server_time", server_time::ROUTES),
         ("put_birthday", put_birthday::ROUTES),
         ("get_user_by_id", get_user_by_id::ROUTES),
+        ("get_users", get_users::ROUTES),
     ]
     .into_iter()
     .flat_map(|(function, routes)| {
@@ -67,6 +69,7 @@ fn handlers_declare_the_openapi_routes() {
         server_time::ROUTES,
         put_birthday::ROUTES,
         get_user_by_id::ROUTES,
+        get_users::ROUTES,
     ]
     .concat()
     {
@@ -102,7 +105,7 @@ fn every_function_is_arm64_rust_with_a_live_alias_json_logs_and_its_own_log_grou
     let crates: BTreeSet<String> = functions().into_iter().map(|(_, k, _)| k).collect();
     assert_eq!(
         crates,
-        ["get_user_by_id", "put_birthday", "server_time"]
+        ["get_user_by_id", "get_users", "put_birthday", "server_time"]
             .map(String::from)
             .into()
     );
@@ -176,6 +179,8 @@ fn each_function_may_call_only_the_dynamodb_actions_its_code_calls() {
         ("get(", "get_item()", "dynamodb:GetItem"),
         ("warm_up(", "get_item()", "dynamodb:GetItem"),
         ("put_date_of_birth(", "update_item()", "dynamodb:UpdateItem"),
+        ("list(", "scan()", "dynamodb:Scan"),
+        ("warm_up_by_scanning(", "scan()", "dynamodb:Scan"),
     ];
     for (_, sdk_call, _) in operations {
         assert!(
@@ -247,7 +252,10 @@ fn the_table_has_point_in_time_recovery_encryption_and_prod_protection() {
 fn nested_stacks_exist_and_no_resource_has_a_hard_coded_physical_name() {
     let stacks = nested_stacks();
     let ids: BTreeSet<&str> = stacks.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(ids, ["Api", "Database", "Functions", "Monitoring"].into());
+    assert_eq!(
+        ids,
+        ["Api", "Database", "Functions", "Identity", "Monitoring"].into()
+    );
     for (_, location) in &stacks {
         let template = load(location);
         for (id, resource) in resources(&template) {
@@ -344,5 +352,461 @@ fn no_function_filters_out_the_info_lines_that_carry_its_metrics() {
             level.is_null() || matches!(level.as_str(), Some("TRACE" | "DEBUG" | "INFO")),
             "{id}: ApplicationLogLevel {level:?} would drop the request lines and their metrics"
         );
+    }
+}
+
+// --- the form of the functions stack -----------------------------------------
+
+#[test]
+fn the_functions_stack_is_generated_from_its_table() {
+    let (current, expected) = functions_stack_regenerated();
+    if current == expected {
+        return;
+    }
+    if std::env::var_os("REGENERATE").is_some() {
+        std::fs::write(workspace_root().join("stacks/functions.yaml"), &expected).unwrap();
+        return;
+    }
+    let first_difference = current
+        .lines()
+        .zip(expected.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| current.lines().count().min(expected.lines().count()));
+    panic!(
+        "stacks/functions.yaml differs from FUNCTIONS in tests/src/templates.rs from line {}: \
+         edit the table, not the file, then run \
+         `REGENERATE=1 cargo test -p api-tests --test templates`",
+        first_difference + 1
+    );
+}
+
+#[test]
+fn the_table_states_each_function_of_the_openapi_document_once() {
+    let table: BTreeSet<&str> = FUNCTIONS.iter().map(|f| f.krate).collect();
+    assert_eq!(
+        table.len(),
+        FUNCTIONS.len(),
+        "a function twice in FUNCTIONS"
+    );
+    let served: BTreeSet<String> = openapi_operations()
+        .into_iter()
+        .map(|(_, _, f)| f)
+        .collect();
+    assert_eq!(
+        table.into_iter().map(String::from).collect::<BTreeSet<_>>(),
+        served
+    );
+    for f in FUNCTIONS {
+        assert_eq!(
+            f.name.to_lowercase(),
+            f.krate.replace('_', ""),
+            "{}: the logical id names the crate",
+            f.krate
+        );
+    }
+}
+
+// --- who may write and read ---------------------------------------------------
+
+/// The `(method, path)` of openapi.yaml's operations with a non-empty
+/// security requirement (the operation's own, else the document's).
+fn protected_operations() -> BTreeSet<String> {
+    let spec = load("openapi.yaml");
+    let mut protected = BTreeSet::new();
+    for (path, item) in spec["paths"].as_mapping().unwrap() {
+        for (method, operation) in item.as_mapping().unwrap() {
+            let method = method.as_str().unwrap();
+            if method == "parameters" {
+                continue;
+            }
+            let security = match &operation["security"] {
+                Value::Null => &spec["security"],
+                own => own,
+            };
+            let requirements = security.as_sequence().cloned().unwrap_or_default();
+            for requirement in &requirements {
+                for scheme in requirement.as_mapping().unwrap().keys() {
+                    assert!(
+                        !spec["components"]["securitySchemes"][scheme].is_null(),
+                        "{method} {path:?}: no security scheme {scheme:?}"
+                    );
+                }
+            }
+            if requirements
+                .iter()
+                .any(|r| !r.as_mapping().unwrap().is_empty())
+            {
+                protected.insert(format!(
+                    "{} {}",
+                    method.to_uppercase(),
+                    path.as_str().unwrap()
+                ));
+            }
+        }
+    }
+    protected
+}
+
+/// `!If [condition, then, else]`: its three arguments.
+fn if_args(value: &Value) -> Option<(&str, &Value, &Value)> {
+    let (tag, args) = intrinsic(value)?;
+    let args = args.as_sequence()?;
+    (tag == "!If" && args.len() == 3).then(|| (args[0].as_str().unwrap(), &args[1], &args[2]))
+}
+
+/// `!Equals [!Ref parameter, value]`: the parameter and the value.
+fn equals_ref(value: &Value) -> Option<(&str, &str)> {
+    let (tag, args) = intrinsic(value)?;
+    let args = args.as_sequence()?;
+    let (ref_tag, parameter) = intrinsic(&args[0])?;
+    (tag == "!Equals" && ref_tag == "!Ref")
+        .then(|| (parameter.as_str().unwrap(), args[1].as_str().unwrap()))
+}
+
+#[test]
+fn protected_routes_are_the_openapi_operations_with_a_security_requirement() {
+    let protected = protected_operations();
+    assert_eq!(
+        protected,
+        [
+            "GET /users",
+            "GET /users/{username}",
+            "PUT /hello/{username}"
+        ]
+        .map(String::from)
+        .into(),
+        "the contract's protected operations"
+    );
+
+    let api = load("stacks/api.yaml");
+    assert_eq!(
+        equals_ref(&api["Conditions"]["UseCognito"]),
+        Some(("Auth", "cognito"))
+    );
+    let authorizer = &api["Resources"]["Authorizer"];
+    assert_eq!(authorizer["Type"], "AWS::ApiGatewayV2::Authorizer");
+    assert_eq!(authorizer["Condition"], "UseCognito");
+    let props = &authorizer["Properties"];
+    assert_eq!(props["AuthorizerType"], "JWT");
+    assert_eq!(props["IdentitySource"][0], "$request.header.Authorization");
+    assert_eq!(scalar(&props["JwtConfiguration"]["Issuer"]), Some("Issuer"));
+    assert_eq!(
+        scalar(&props["JwtConfiguration"]["Audience"][0]),
+        Some("Audience")
+    );
+
+    let mut routes = 0;
+    for (id, route) in resources(&api).filter(|(_, r)| r["Type"] == "AWS::ApiGatewayV2::Route") {
+        routes += 1;
+        let props = &route["Properties"];
+        let key = props["RouteKey"].as_str().unwrap();
+        if protected.contains(key) {
+            let (condition, then, otherwise) =
+                if_args(&props["AuthorizationType"]).unwrap_or_else(|| {
+                    panic!("{id} ({key}): AuthorizationType is not !If [UseCognito, JWT, NONE]")
+                });
+            assert_eq!(
+                (condition, then, otherwise),
+                ("UseCognito", &"JWT".into(), &"NONE".into()),
+                "{id}"
+            );
+            let (condition, then, otherwise) = if_args(&props["AuthorizerId"])
+                .unwrap_or_else(|| panic!("{id} ({key}): AuthorizerId is not !If [UseCognito, !Ref Authorizer, !Ref AWS::NoValue]"));
+            assert_eq!(condition, "UseCognito", "{id}");
+            assert_eq!(
+                intrinsic(then).map(|(t, v)| (t, v.clone())),
+                Some(("!Ref".into(), "Authorizer".into())),
+                "{id}"
+            );
+            assert_eq!(scalar(otherwise), Some("AWS::NoValue"), "{id}");
+            assert!(
+                route["Metadata"]["checkov"].is_null(),
+                "{id}: a protected route skips no check"
+            );
+        } else {
+            assert_eq!(
+                props["AuthorizationType"], "NONE",
+                "{id} ({key}) is public in openapi.yaml"
+            );
+            assert!(props["AuthorizerId"].is_null(), "{id}");
+        }
+    }
+    assert_eq!(routes, openapi_operations().len());
+
+    // The local gateway puts its authorizer on the same routes.
+    let gateway: BTreeSet<String> = gateway_routes()
+        .into_iter()
+        .filter(|r| r.required_scopes.is_some())
+        .map(|r| r.key())
+        .collect();
+    assert_eq!(gateway, protected);
+
+    // Browsers may send the token across origins.
+    let cors = &api["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    let headers: Vec<&str> = cors["AllowHeaders"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(headers.contains(&"authorization"), "{headers:?}");
+}
+
+#[test]
+fn the_root_stack_refuses_an_open_prod_and_wires_the_pool_to_the_api() {
+    let root = load("template.yaml");
+    let auth = &root["Parameters"]["Auth"];
+    assert_eq!(auth["Default"], "cognito");
+    let allowed: Vec<&str> = auth["AllowedValues"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(allowed, ["cognito", "open"]);
+    // The functions read the same words as AUTH_MODE.
+    use shared::identity::AuthMode;
+    assert_eq!(AuthMode::parse(Some("cognito")), Ok(AuthMode::Cognito));
+    assert_eq!(AuthMode::parse(Some("open")), Ok(AuthMode::Open));
+
+    let rules = root["Rules"].as_mapping().expect("a Rules section");
+    let refusing: Vec<&Value> = rules
+        .values()
+        .filter(|rule| equals_ref(&rule["RuleCondition"]) == Some(("Stage", "prod")))
+        .collect();
+    assert_eq!(refusing.len(), 1, "one rule for prod");
+    let assertions = refusing[0]["Assertions"].as_sequence().unwrap();
+    assert!(
+        assertions.iter().any(|a| {
+            equals_ref(&a["Assert"]) == Some(("Auth", "cognito"))
+                && a["AssertDescription"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("Auth=cognito"))
+        }),
+        "prod asserts Auth=cognito, saying so"
+    );
+
+    assert_eq!(
+        equals_ref(&root["Conditions"]["UseCognito"]),
+        Some(("Auth", "cognito"))
+    );
+    let stack = &root["Resources"]["Identity"];
+    assert_eq!(
+        stack["Condition"], "UseCognito",
+        "the pool only where callers sign in"
+    );
+    assert_eq!(stack["Properties"]["Location"], "stacks/auth.yaml");
+
+    let api = &root["Resources"]["Api"]["Properties"]["Parameters"];
+    assert_eq!(scalar(&api["Auth"]), Some("Auth"));
+    for (parameter, output) in [
+        ("Issuer", "Identity.Outputs.Issuer"),
+        ("Audience", "Identity.Outputs.UserPoolClientId"),
+    ] {
+        let (condition, then, otherwise) =
+            if_args(&api[parameter]).unwrap_or_else(|| panic!("{parameter}"));
+        assert_eq!(condition, "UseCognito");
+        assert_eq!(
+            intrinsic(then).map(|(t, v)| (t, v.clone())),
+            Some(("!GetAtt".into(), output.into()))
+        );
+        assert_eq!(otherwise, "");
+    }
+    assert_eq!(
+        scalar(&root["Resources"]["Functions"]["Properties"]["Parameters"]["Auth"]),
+        Some("Auth")
+    );
+    // What the pipeline's smoke step reads (scripts/deliver.sh).
+    for output in ["UserPoolId", "UserPoolClientId"] {
+        assert_eq!(
+            root["Outputs"][output]["Condition"], "UseCognito",
+            "{output}"
+        );
+    }
+}
+
+#[test]
+fn auth_mode_reaches_every_function() {
+    let template = load("stacks/functions.yaml");
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(scalar(&variables["AUTH_MODE"]), Some("Auth"));
+    let root = load("template.yaml");
+    assert_eq!(
+        template["Parameters"]["Auth"]["AllowedValues"],
+        root["Parameters"]["Auth"]["AllowedValues"]
+    );
+    assert!(!functions().is_empty());
+    for (id, _, function) in functions() {
+        assert!(
+            function["Properties"]["Environment"]["Variables"]["AUTH_MODE"].is_null(),
+            "{id} overrides AUTH_MODE"
+        );
+    }
+}
+
+#[test]
+fn the_user_pool_matches_the_api_usernames_and_the_local_pool() {
+    let auth = load("stacks/auth.yaml");
+    let pool = &auth["Resources"]["UserPool"];
+    assert_eq!(pool["Type"], "AWS::Cognito::UserPool");
+    let props = &pool["Properties"];
+    // Usernames are the API's: case-sensitive, and the only sign-in name.
+    assert_eq!(props["UsernameConfiguration"]["CaseSensitive"], true);
+    assert!(
+        props["UsernameAttributes"].is_null(),
+        "no e-mail or phone as username"
+    );
+    assert!(props["AliasAttributes"].is_null(), "no aliases");
+    assert_eq!(
+        props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"],
+        true
+    );
+    // The local pool (cognito-local) is created with the same policy.
+    let policy: local_identity::PasswordPolicy =
+        serde_norway::from_value(props["Policies"]["PasswordPolicy"].clone()).unwrap();
+    assert_eq!(policy, local_identity::PasswordPolicy::local());
+    // The pipeline's smoke role may touch only the pool tagged with its stage.
+    assert_eq!(
+        scalar(&props["UserPoolTags"]["birthdays:stage"]),
+        Some("Stage")
+    );
+
+    // Prod keeps its users.
+    let (condition, then, otherwise) = if_args(&props["DeletionProtection"]).unwrap();
+    assert_eq!(
+        (condition, then, otherwise),
+        ("IsProd", &"ACTIVE".into(), &"INACTIVE".into())
+    );
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        let (condition, then, _) = if_args(&pool[policy]).unwrap_or_else(|| panic!("{policy}"));
+        assert_eq!((condition, then), ("IsProd", &"Retain".into()), "{policy}");
+    }
+
+    let group = &auth["Resources"]["AdminsGroup"];
+    assert_eq!(group["Type"], "AWS::Cognito::UserPoolGroup");
+    assert_eq!(
+        group["Properties"]["GroupName"],
+        shared::identity::ADMINS_GROUP
+    );
+    assert_eq!(shared::identity::ADMINS_GROUP, local_identity::ADMINS_GROUP);
+
+    let clients: Vec<(String, &Value)> = resources(&auth)
+        .filter(|(_, r)| r["Type"] == "AWS::Cognito::UserPoolClient")
+        .collect();
+    assert_eq!(clients.len(), 1, "one app client");
+    let client = &clients[0].1["Properties"];
+    assert_eq!(
+        client["GenerateSecret"], false,
+        "a public client keeps no secret"
+    );
+    let flows: BTreeSet<&str> = client["ExplicitAuthFlows"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        flows,
+        [
+            "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_USER_SRP_AUTH"
+        ]
+        .into()
+    );
+    assert_eq!(client["PreventUserExistenceErrors"], "ENABLED");
+    assert_eq!(client["EnableTokenRevocation"], true);
+
+    // What the API's authorizer checks tokens against.
+    let issuer = scalar(&auth["Outputs"]["Issuer"]["Value"]).unwrap();
+    assert_eq!(
+        issuer,
+        "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+    );
+    for output in ["UserPoolId", "UserPoolArn", "UserPoolClientId", "Issuer"] {
+        assert!(!auth["Outputs"][output].is_null(), "{output}");
+    }
+}
+
+#[test]
+fn intrinsic_deletion_policies_come_with_the_language_extensions() {
+    // CloudFormation takes `!If` in DeletionPolicy and UpdateReplacePolicy
+    // only under the AWS::LanguageExtensions transform.
+    for (_, location) in nested_stacks() {
+        let template = load(&location);
+        let uses_intrinsics = resources(&template).any(|(_, r)| {
+            intrinsic(&r["DeletionPolicy"]).is_some()
+                || intrinsic(&r["UpdateReplacePolicy"]).is_some()
+        });
+        if !uses_intrinsics {
+            continue;
+        }
+        let transforms: Vec<&str> = match &template["Transform"] {
+            Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
+            other => other.as_str().into_iter().collect(),
+        };
+        assert_eq!(
+            transforms.first(),
+            Some(&"AWS::LanguageExtensions"),
+            "{location}: an intrinsic DeletionPolicy needs Transform [AWS::LanguageExtensions, ...] first"
+        );
+    }
+}
+
+#[test]
+fn the_monitoring_stack_watches_every_function_and_route() {
+    let root = load("template.yaml");
+    let passed = &root["Resources"]["Monitoring"]["Properties"]["Parameters"];
+    let monitoring = load("stacks/monitoring.yaml");
+    let text = std::fs::read_to_string(workspace_root().join("stacks/monitoring.yaml")).unwrap();
+    for f in FUNCTIONS {
+        let parameter = format!("{}FunctionName", f.name);
+        assert_eq!(
+            scalar(&passed[parameter.as_str()]),
+            Some(format!("Functions.Outputs.{parameter}").as_str()),
+            "the root passes {parameter}"
+        );
+        assert!(
+            !monitoring["Parameters"][parameter.as_str()].is_null(),
+            "{parameter}"
+        );
+        for alarm in ["LambdaErrorsAlarm", "LambdaThrottlesAlarm"] {
+            let metrics = monitoring["Resources"][alarm]["Properties"]["Metrics"]
+                .as_sequence()
+                .unwrap();
+            let id = metrics
+                .iter()
+                .find(|m| {
+                    scalar(&m["MetricStat"]["Metric"]["Dimensions"][0]["Value"])
+                        == Some(parameter.as_str())
+                })
+                .and_then(|m| m["Id"].as_str())
+                .unwrap_or_else(|| panic!("{alarm} does not watch {}", f.krate));
+            let total = metrics
+                .iter()
+                .find_map(|m| m["Expression"].as_str())
+                .unwrap();
+            assert!(
+                total.split(" + ").any(|term| term == id),
+                "{alarm}: {id} is not in {total}"
+            );
+        }
+        for metric in ["Errors", "Throttles"] {
+            assert!(
+                text.contains(&format!(
+                    r#"["AWS/Lambda", "{metric}", "FunctionName", "${{{parameter}}}"]"#
+                )),
+                "the dashboard does not show {metric} of {}",
+                f.krate
+            );
+        }
+    }
+    for (method, path, _) in openapi_operations() {
+        for metric in ["Count", "Latency"] {
+            assert!(
+                text.contains(&format!(r#""{metric}", "ApiId", "${{ApiId}}", "Stage", "$default", "Route", "{method} {path}"]"#)),
+                "the dashboard does not show {metric} of {method} {path}"
+            );
+        }
     }
 }
