@@ -21,20 +21,19 @@ pub struct Browser {
 }
 
 /// The browser the machine has: `CHROME_BIN`, else Debian's `chromium`,
-/// else `google-chrome` (the GitHub runner's).
+/// else `google-chrome` (the GitHub runner's), by its full path, which the
+/// driver needs.
 fn browser_binary() -> String {
-    std::env::var("CHROME_BIN").unwrap_or_else(|_| {
-        ["chromium", "google-chrome", "chrome"]
-            .into_iter()
-            .find(|b| {
-                Command::new(b)
-                    .arg("--version")
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-            .unwrap_or("chromium")
-            .to_owned()
-    })
+    if let Ok(path) = std::env::var("CHROME_BIN") {
+        return path;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    ["chromium", "google-chrome", "chrome"]
+        .into_iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+        .map(|found| found.display().to_string())
+        .unwrap_or_else(|| "/usr/bin/chromium".to_owned())
 }
 
 fn driver_binary() -> String {
