@@ -4,7 +4,9 @@
 #   package          sam build (the deployed release profile), then sam package
 #                    into $ARTIFACT_BUCKET                                  (Build stage)
 #   deploy-packaged  sam deploy packaged.yaml as birthdays-$STAGE          (Deploy stage)
-#   smoke-deployed   smoke checks against the stack's ApiUrl output        (SmokeTest stage)
+#   publish-web      upload web/ and its config.json, invalidate the CDN   (Deploy stage)
+#   smoke-deployed   smoke checks against the stack's ApiUrl output and
+#                    the page through the distribution                  (SmokeTest stage)
 #   release-gate     approve the pending prod release inside the window    (ReleaseGate stage)
 #   pipeline         deploy the pipeline of $STAGE                         (once per stage)
 # Unlike the rest of the project these talk to AWS: they need credentials.
@@ -17,6 +19,10 @@ export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 need() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
 stack() { echo "birthdays-$STAGE"; }
+output() { # an output of the stage's stack, or "None"
+  aws cloudformation describe-stacks --stack-name "$(stack)" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text
+}
 
 case "${1:-}" in
   package)
@@ -36,13 +42,25 @@ case "${1:-}" in
       --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE" --role-arn "$CFN_ROLE_ARN" \
       --no-confirm-changeset --no-fail-on-empty-changeset
     ;;
+  publish-web)
+    need STAGE "dev, staging or prod"
+    bucket=$(output WebBucketName); distribution=$(output DistributionId); client=$(output UserPoolClientId)
+    region=$(aws configure get region || echo "${AWS_REGION:-${AWS_DEFAULT_REGION:-}}")
+    # What the page is told about signing in: the same shape the local gateway serves.
+    if [ "$client" = "None" ] || [ -z "$client" ]; then config='{"auth":"open"}'
+    else config="{\"auth\":\"cognito\",\"identity\":{\"endpoint\":\"https://cognito-idp.$region.amazonaws.com/\",\"clientId\":\"$client\"}}"; fi
+    # Revalidated on every load: the files are small and the CDN keeps them close.
+    aws s3 sync web/ "s3://$bucket/" --delete --exclude config.json --cache-control "no-cache"
+    printf '%s' "$config" | aws s3 cp - "s3://$bucket/config.json" \
+      --content-type application/json --cache-control "no-cache"
+    aws cloudfront create-invalidation --distribution-id "$distribution" --paths '/*' \
+      --query Invalidation.Id --output text
+    ;;
   smoke-deployed)
     need STAGE "dev, staging or prod"
-    output() {
-      aws cloudformation describe-stacks --stack-name "$(stack)" \
-        --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text
-    }
     url=$(output ApiUrl); pool=$(output UserPoolId); client=$(output UserPoolClientId)
+    web=$(output WebUrl); [ "$web" = "None" ] && web=""
+    export WEB_URL="$web"
     if [ "$pool" = "None" ] || [ -z "$pool" ]; then
       echo "The stage has no user pool (Auth=open): smoke checks without a token."
       target/debug/smoke "$url"
@@ -87,5 +105,5 @@ case "${1:-}" in
       --parameter-overrides "Stage=$STAGE" "Branch=$branch" "FullRepositoryId=$REPOSITORY" \
         "ConnectionArn=$CONNECTION_ARN" "OwnerEmail=$email"
     ;;
-  *) echo "usage: $0 package|deploy-packaged|smoke-deployed|release-gate|pipeline" >&2; exit 2 ;;
+  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline" >&2; exit 2 ;;
 esac

@@ -65,8 +65,9 @@ scripts/coverage.sh 2>&1 | tee "$TEST_OUTPUT"
 
 phase "Smoke checks against the local API (as after a deployment)"
 # As the pipelines run them: with an access token of the smoke-test user.
+# The page is served beside the API locally, as CloudFront serves it on AWS.
 SMOKE_TOKEN=$(target/debug/local-identity token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user Smoketest) \
-  target/debug/smoke "$LOCAL_API_URL"
+  WEB_URL="$LOCAL_API_URL" target/debug/smoke "$LOCAL_API_URL"
 scripts/local-api.sh stop
 
 phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64)"

@@ -7,6 +7,7 @@ use std::time::Duration;
 pub struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
+    pub headers: ureq::http::HeaderMap,
     pub body: String,
 }
 
@@ -81,6 +82,7 @@ pub fn send_as(
         .map_err(|e| format!("{method} {url} failed: {e}"))?;
     Ok(Reply {
         status: response.status().as_u16(),
+        headers: response.headers().clone(),
         content_type: response
             .headers()
             .get("content-type")

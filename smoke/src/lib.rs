@@ -49,12 +49,24 @@ const CHECKS: &[Check] = &[
     ("PUT malformed JSON is a 400", malformed_json),
     ("an invalid username is a 400", invalid_username),
     ("an unknown user is a 404", unknown_user),
+    (
+        "the page loads with its security headers (WEB_URL)",
+        web_page,
+    ),
+    (
+        "the API answers through the page's origin (WEB_URL)",
+        web_api,
+    ),
 ];
 
 /// Runs every check against `base_url`, with `token` (an access token of
 /// [`SMOKE_USER`]) on the routes that need one, or none for an open stage.
-pub fn run(base_url: &str, token: Option<&str>) -> Vec<Outcome> {
-    let api = Api { base_url, token };
+pub fn run(base_url: &str, token: Option<&str>, web_url: Option<&str>) -> Vec<Outcome> {
+    let api = Api {
+        base_url,
+        token,
+        web_url,
+    };
     CHECKS
         .iter()
         .map(|(name, check)| Outcome {
@@ -67,6 +79,8 @@ pub fn run(base_url: &str, token: Option<&str>) -> Vec<Outcome> {
 struct Api<'a> {
     base_url: &'a str,
     token: Option<&'a str>,
+    /// Where the page is served (the CloudFront distribution), if checked.
+    web_url: Option<&'a str>,
 }
 
 impl Api<'_> {
@@ -237,4 +251,53 @@ fn another_user(api: &Api) -> Result<(), String> {
     }
     // Refused before any lookup, so the other user need not exist.
     api.expect_error("GET", "/users/Smoketestother", None, 403)
+}
+
+fn web_page(api: &Api) -> Result<(), String> {
+    let Some(web) = api.web_url else {
+        return Ok(()); // No page to check on this run.
+    };
+    let reply = send_as(web, "GET", "/", None, None)?;
+    if reply.status != 200
+        || !reply
+            .content_type
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("text/html")
+    {
+        return Err(format!(
+            "GET {web}/: expected a 200 HTML page, got {} {:?}",
+            reply.status, reply.content_type
+        ));
+    }
+    for header in [
+        "content-security-policy",
+        "x-content-type-options",
+        "x-frame-options",
+    ] {
+        if !reply.headers.contains_key(header) {
+            return Err(format!("GET {web}/ has no {header} header"));
+        }
+    }
+    let config = send_as(web, "GET", "/config.json", None, None)?.try_json()?;
+    if config["auth"] != "cognito" && config["auth"] != "open" {
+        return Err(format!(
+            "{web}/config.json does not say how to sign in: {config}"
+        ));
+    }
+    Ok(())
+}
+
+fn web_api(api: &Api) -> Result<(), String> {
+    let Some(web) = api.web_url else {
+        return Ok(());
+    };
+    let reply = send_as(web, "GET", "/time", None, None)?;
+    if reply.status != 200 {
+        return Err(format!(
+            "GET {web}/time: expected 200, got {}: {}",
+            reply.status, reply.body
+        ));
+    }
+    field(&reply.try_json()?, "epochSeconds").map(|_| ())
 }

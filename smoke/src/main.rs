@@ -22,7 +22,14 @@ fn main() -> ExitCode {
         "without a token (open mode)"
     };
     println!("Smoke checks against {base_url}, {mode}");
-    let outcomes = smoke::run(&base_url, token.as_deref());
+    // The page's address (the CloudFront distribution), to check it too.
+    let web_url = std::env::var("WEB_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    if let Some(web) = &web_url {
+        println!("and the page at {web}");
+    }
+    let outcomes = smoke::run(&base_url, token.as_deref(), web_url.as_deref());
     let mut failed = 0;
     for outcome in &outcomes {
         match &outcome.result {
