@@ -254,7 +254,15 @@ fn nested_stacks_exist_and_no_resource_has_a_hard_coded_physical_name() {
     let ids: BTreeSet<&str> = stacks.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(
         ids,
-        ["Api", "Database", "Functions", "Identity", "Monitoring"].into()
+        [
+            "Api",
+            "Database",
+            "Functions",
+            "Identity",
+            "Monitoring",
+            "Web"
+        ]
+        .into()
     );
     for (_, location) in &stacks {
         let template = load(location);
@@ -808,5 +816,71 @@ fn the_monitoring_stack_watches_every_function_and_route() {
                 "the dashboard does not show {metric} of {method} {path}"
             );
         }
+    }
+}
+
+/// `*` in a CloudFront path pattern matches any characters, `/` included.
+fn glob_matches(pattern: &str, path: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == path,
+        Some((head, tail)) => {
+            path.starts_with(head)
+                && (0..=path.len() - head.len()).any(|skip| {
+                    path.is_char_boundary(head.len() + skip)
+                        && glob_matches(tail, &path[head.len() + skip..])
+                })
+        }
+    }
+}
+
+#[test]
+fn every_api_route_reaches_the_api_through_cloudfront_uncached_with_its_token() {
+    let web = load("stacks/web.yaml");
+    let distribution = resources(&web)
+        .find(|(_, r)| r["Type"] == "AWS::CloudFront::Distribution")
+        .map(|(_, r)| r["Properties"]["DistributionConfig"].clone())
+        .expect("a distribution");
+    let behaviours = distribution["CacheBehaviors"]
+        .as_sequence()
+        .unwrap()
+        .clone();
+    for (_, path, _) in openapi_operations() {
+        let example = path.replace("{username}", "Ann");
+        // CloudFront takes the first behaviour whose pattern matches.
+        let behaviour = behaviours
+            .iter()
+            .find(|b| glob_matches(b["PathPattern"].as_str().unwrap(), &example))
+            .unwrap_or_else(|| panic!("no CloudFront behaviour sends {path} to the API"));
+        assert_eq!(behaviour["TargetOriginId"], "api", "{path}");
+        let policy = |value: &serde_norway::Value| {
+            intrinsic(value).map(|(_, args)| args[2].as_str().unwrap_or("").to_owned())
+        };
+        assert_eq!(
+            policy(&behaviour["CachePolicyId"]).as_deref(),
+            Some("CachingDisabled"),
+            "{path}"
+        );
+        // All viewer headers but Host: the only way Authorization reaches the API.
+        assert_eq!(
+            policy(&behaviour["OriginRequestPolicyId"]).as_deref(),
+            Some("AllViewerExceptHostHeader"),
+            "{path}"
+        );
+        let methods = behaviour["AllowedMethods"].as_sequence().unwrap();
+        assert!(methods.iter().any(|m| m == "PUT"), "{path} allows PUT");
+        assert_eq!(
+            intrinsic(&behaviour["ResponseHeadersPolicyId"]).map(|(f, a)| (f, a.clone())),
+            Some(("!Ref".to_owned(), "SecurityHeadersPolicy".into())),
+            "{path} carries the security headers"
+        );
+    }
+    // The page's own paths stay with the bucket.
+    for page in ["/", "/app.js", "/config.json"] {
+        assert!(
+            !behaviours
+                .iter()
+                .any(|b| glob_matches(b["PathPattern"].as_str().unwrap(), page)),
+            "{page} would go to the API"
+        );
     }
 }
