@@ -140,7 +140,7 @@ async function initiateAuth(username, password) {
     throw new RequestError('identity', response.status, String(message));
   }
   const token = data?.AuthenticationResult?.AccessToken;
-  if (typeof token === 'string' && token) return token;
+  if (typeof token === 'string' && token) return token; // pragma: allowlist secret
   throw new RequestError('identity', response.status, data?.ChallengeName
     ? `This account needs a further sign-in step (${data.ChallengeName}) that this page does not offer; ask an administrator.`
     : 'The sign-in service sent no access token.');

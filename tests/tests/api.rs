@@ -248,7 +248,13 @@ fn unknown_users_routes_and_methods() {
         assert_eq!(reply.status, 404, "{path}");
         assert!(reply.message().contains(&name));
     }
-    for path in ["/", "/nope", "/hello", "/hello/a/b"] {
+    // `/` is the page now (web/), as CloudFront serves it beside the API.
+    let page = send("GET", "/", None);
+    assert_eq!(
+        (page.status, page.content_type.as_deref()),
+        (200, Some("text/html; charset=utf-8"))
+    );
+    for path in ["/nope", "/hello", "/hello/a/b"] {
         let reply = send("GET", path, None);
         assert_eq!(reply.status, 404, "{path}: {}", reply.body);
         assert!(!reply.message().is_empty());
@@ -256,7 +262,7 @@ fn unknown_users_routes_and_methods() {
     // What API Gateway answers itself, before any function: the same body
     // for an unknown path and a wrong method.
     for (method, path) in [
-        ("GET", "/"),
+        ("POST", "/"),
         ("GET", "/nope"),
         ("GET", "/hello/a/b"),
         ("DELETE", "/hello/Ann"),
