@@ -103,7 +103,9 @@ case "${1:-}" in
     sam deploy --template-file cicd/pipeline.yaml --stack-name "birthdays-pipeline-$STAGE" \
       --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
       --parameter-overrides "Stage=$STAGE" "Branch=$branch" "FullRepositoryId=$REPOSITORY" \
-        "ConnectionArn=$CONNECTION_ARN" "OwnerEmail=$email"
+        "ConnectionArn=$CONNECTION_ARN" "OwnerEmail=$email" \
+        "SlackWorkspaceId=${SLACK_WORKSPACE_ID:-}" "SlackChannelId=${SLACK_CHANNEL_ID:-}" \
+        "TeamsTeamId=${TEAMS_TEAM_ID:-}" "TeamsChannelId=${TEAMS_CHANNEL_ID:-}" "TeamsTenantId=${TEAMS_TENANT_ID:-}"
     ;;
   *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline" >&2; exit 2 ;;
 esac

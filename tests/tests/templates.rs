@@ -884,3 +884,76 @@ fn every_api_route_reaches_the_api_through_cloudfront_uncached_with_its_token() 
         );
     }
 }
+
+#[test]
+fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_and_commit() {
+    let pipeline = load("cicd/pipeline.yaml");
+    let rule = |id: &str| pipeline["Resources"][id].clone();
+    let template_of = |id: &str| {
+        let target = &rule(id)["Properties"]["Targets"][0];
+        assert_eq!(
+            intrinsic(&target["Arn"]).map(|(f, a)| (f, a.clone())),
+            Some(("!Ref".to_owned(), "NotificationTopic".into())),
+            "{id} posts to the team topic"
+        );
+        let transformer = &target["InputTransformer"];
+        let template = scalar(&transformer["InputTemplate"]).unwrap().to_owned();
+        // Fill the placeholders and the stack's own variables as EventBridge
+        // and CloudFormation would: what remains must be Chatbot's format.
+        let mut filled = template.clone();
+        for (name, _) in transformer["InputPathsMap"].as_mapping().unwrap() {
+            filled = filled.replace(&format!("<{}>", name.as_str().unwrap()), "x");
+        }
+        for variable in ["${Stage}", "${AWS::Region}"] {
+            filled = filled.replace(variable, "x");
+        }
+        let message: serde_json::Value = serde_json::from_str(&filled)
+            .unwrap_or_else(|e| panic!("{id}'s message is not JSON ({e}): {filled}"));
+        assert_eq!(
+            (message["version"].as_str(), message["source"].as_str()),
+            (Some("1.0"), Some("custom"))
+        );
+        assert!(
+            message["content"]["title"].is_string()
+                && message["content"]["description"].is_string()
+        );
+        (rule(id), transformer["InputPathsMap"].clone(), template)
+    };
+
+    let (stages, paths, text) = template_of("StageNews");
+    let states: Vec<_> = stages["Properties"]["EventPattern"]["detail"]["state"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    for state in ["STARTED", "SUCCEEDED", "FAILED"] {
+        assert!(states.contains(&state), "stage news on {state}");
+    }
+    assert_eq!(paths["stage"], "$.detail.stage");
+    assert!(text.contains("/executions/<execution>"), "where to look");
+
+    let (_, paths, text) = template_of("CommitNews");
+    assert_eq!(
+        paths["commit"],
+        "$.detail.execution-result.external-execution-id"
+    );
+    assert!(text.contains("<commit>"), "which commit");
+
+    let (approval, _, _) = template_of("ApprovalNews");
+    assert_eq!(approval["Condition"], "IsProd");
+
+    // E-mail keeps working; a chat channel only where one is configured.
+    assert_eq!(
+        pipeline["Resources"]["OwnerSubscription"]["Properties"]["Protocol"],
+        "email"
+    );
+    assert_eq!(
+        pipeline["Resources"]["SlackChannel"]["Condition"],
+        "HasSlack"
+    );
+    assert_eq!(
+        pipeline["Resources"]["TeamsChannel"]["Condition"],
+        "HasTeams"
+    );
+}

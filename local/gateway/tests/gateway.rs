@@ -600,7 +600,7 @@ mod jwt {
         json!({
             "iss": ISSUER.with(|i| i.clone()),
             "client_id": "app-client",
-            "token_use": "access",
+            "token_use": "access", // pragma: allowlist secret
             "scope": "aws.cognito.signin.user.admin",
             "username": username,
             "cognito:groups": ["admins", "ops"],
