@@ -44,11 +44,16 @@ case "${1:-}" in
     ;;
   publish-web)
     need STAGE "dev, staging or prod"
-    bucket=$(output WebBucketName); distribution=$(output DistributionId); client=$(output UserPoolClientId)
-    region=$(aws configure get region || echo "${AWS_REGION:-${AWS_DEFAULT_REGION:-}}")
-    # What the page is told about signing in: the same shape the local gateway serves.
-    if [ "$client" = "None" ] || [ -z "$client" ]; then config='{"auth":"open"}'
-    else config="{\"auth\":\"cognito\",\"identity\":{\"endpoint\":\"https://cognito-idp.$region.amazonaws.com/\",\"clientId\":\"$client\"}}"; fi
+    bucket=$(output WebBucketName); distribution=$(output DistributionId)
+    pool=$(output UserPoolId); client=$(output UserPoolClientId)
+    if [ "$bucket" = None ] || [ "$distribution" = None ]; then
+      echo "error: the stack $(stack) has no web outputs (WebBucketName, DistributionId): deploy it first" >&2; exit 1
+    fi
+    # What the page is told about signing in: the same shape the local gateway
+    # serves. The pool's region is its id's prefix (eu-west-1_AbC), the same
+    # endpoint the stack's CSP allows.
+    if [ "$pool" = None ] || [ -z "$pool" ]; then config='{"auth":"open"}'
+    else config="{\"auth\":\"cognito\",\"identity\":{\"endpoint\":\"https://cognito-idp.${pool%%_*}.amazonaws.com/\",\"clientId\":\"$client\"}}"; fi
     # Revalidated on every load: the files are small and the CDN keeps them close.
     aws s3 sync web/ "s3://$bucket/" --delete --exclude config.json --cache-control "no-cache"
     printf '%s' "$config" | aws s3 cp - "s3://$bucket/config.json" \
@@ -78,10 +83,15 @@ case "${1:-}" in
         --message-action SUPPRESS >/dev/null
     fi
     aws cognito-idp admin-set-user-password --user-pool-id "$pool" --username "$user" \
-      --password "$SMOKE_PASSWORD" --permanent
+      --password="$SMOKE_PASSWORD" --permanent
+    # As JSON, so no character of the password is read as CLI syntax.
+    auth=$(python3 -c 'import json, os, sys; print(json.dumps({"USERNAME": sys.argv[1], "PASSWORD": os.environ["SMOKE_PASSWORD"]}))' "$user")
     SMOKE_TOKEN=$(aws cognito-idp initiate-auth --client-id "$client" --auth-flow USER_PASSWORD_AUTH \
-      --auth-parameters "USERNAME=$user,PASSWORD=$SMOKE_PASSWORD" \
-      --query AuthenticationResult.AccessToken --output text)
+      --auth-parameters "$auth" --query AuthenticationResult.AccessToken --output text)
+    if [ -z "$SMOKE_TOKEN" ] || [ "$SMOKE_TOKEN" = None ]; then
+      echo "error: $user got no access token (a challenge such as a new password?): check the user in pool $pool" >&2
+      exit 1
+    fi
     SMOKE_TOKEN="$SMOKE_TOKEN" target/debug/smoke "$url"
     ;;
   release-gate)

@@ -20,15 +20,17 @@ pub struct Browser {
     profile: PathBuf,
 }
 
-/// The browser the machine has: `CHROME_BIN`, else Debian's `chromium`,
-/// else `google-chrome` (the GitHub runner's), by its full path, which the
-/// driver needs.
+/// The browser the machine has: `CHROME_BIN`, else `google-chrome` (the
+/// GitHub runner's and CodeBuild's), else Debian's `chromium`, by its full
+/// path, which the driver needs.
 fn browser_binary() -> String {
     if let Ok(path) = std::env::var("CHROME_BIN") {
         return path;
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    ["chromium", "google-chrome", "chrome"]
+    // Google's Chrome first: where both are installed (the CodeBuild image),
+    // the driver on PATH is Chrome's, and a driver drives only its own version.
+    ["google-chrome", "chromium", "chrome"]
         .into_iter()
         .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
         .find(|candidate| candidate.is_file())

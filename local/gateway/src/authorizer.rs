@@ -27,7 +27,7 @@ use ring::signature::{self, RsaPublicKeyComponents};
 use serde_json::{Map, Value, json};
 use tokio::sync::RwLock;
 
-/// How long the JWKS may take to arrive.
+/// How long fetching the JWKS may take, body included.
 const JWKS_TIMEOUT: Duration = Duration::from_secs(3);
 /// A token naming an unknown `kid` fetches the JWKS again, at most this often.
 const JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
@@ -274,8 +274,28 @@ impl JwtAuthorizer {
             }
         }
         let mut keys = self.keys.write().await;
-        keys.by_kid = self.fetch_jwks().await?;
+        // Another request may have fetched while this one waited.
+        if let Some(key) = keys.by_kid.get(kid) {
+            return Ok(key.clone());
+        }
+        if keys
+            .fetched
+            .is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL)
+        {
+            return Err(unknown_kid(kid));
+        }
+        // A failed fetch counts too: an issuer that is down is asked again
+        // after the interval, not on every request.
         keys.fetched = Some(Instant::now());
+        let fetched = tokio::time::timeout(JWKS_TIMEOUT, self.fetch_jwks())
+            .await
+            .unwrap_or_else(|_| {
+                Err(Refusal::invalid(
+                    "the issuer's keys could not be fetched",
+                    format!("GET {}: no answer within {JWKS_TIMEOUT:?}", self.jwks_url),
+                ))
+            })?;
+        keys.by_kid = fetched;
         keys.by_kid
             .get(kid)
             .cloned()
@@ -292,9 +312,10 @@ impl JwtAuthorizer {
         let request = Request::get(&self.jwks_url)
             .body(Empty::new())
             .map_err(|e| unreachable(e.to_string()))?;
-        let response = tokio::time::timeout(JWKS_TIMEOUT, self.client.request(request))
+        let response = self
+            .client
+            .request(request)
             .await
-            .map_err(|_| unreachable("no answer in time".into()))?
             .map_err(|e| unreachable(e.to_string()))?;
         if response.status() != StatusCode::OK {
             return Err(unreachable(format!("status {}", response.status())));
