@@ -247,9 +247,12 @@ impl UserStore for DynamoStore {
         let next = if users.len() > size.get() {
             users.truncate(size.get());
             users.last().map(|record| record.username.clone())
-        } else if output.last_evaluated_key.is_some() {
-            // A scan also stops at 1 MB read: more may follow this shorter page.
-            users.last().map(|record| record.username.clone())
+        } else if let Some(key) = &output.last_evaluated_key {
+            // A scan also stops at 1 MB read: more may follow this shorter
+            // (even empty) page, from where the scan stopped.
+            key.get(attribute::USERNAME)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|name| Username::parse(name).ok())
         } else {
             None
         };
