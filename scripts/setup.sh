@@ -116,7 +116,8 @@ if [ "$fetch" = 1 ]; then
 fi
 for name in "${tools[@]}"; do
   installed "$name" && continue
-  log "Installing ${PACKAGES[$name]} into .tools/ (log: .tools/logs/$name.log)"
+  where=".tools/"; [ "$name" = browser ] && where="the system, through apt"
+  log "Installing ${PACKAGES[$name]} into $where (log: .tools/logs/$name.log)"
   ( started=$SECONDS
     install_tool "$name" > ".tools/logs/$name.log" 2>&1
     echo "${PACKAGES[$name]}" > "$(stamp "$name")"
