@@ -9,7 +9,9 @@ use shared::domain::{DateOfBirth, Username};
 use shared::http::ApiGatewayV2httpRequest;
 use shared::identity::AuthMode;
 use shared::store::{InMemoryStore, UserStore};
-use shared::testing::{gateway_event, invocation, load_event, signed_in, status_and_json};
+use shared::testing::{
+    as_owner, gateway_event, invocation, load_event, signed_in, status_and_json,
+};
 
 async fn store_with(users: &[(&str, Date)], clock: &FixedClock) -> InMemoryStore {
     let store = InMemoryStore::default();
@@ -29,20 +31,6 @@ async fn get(
     event: ApiGatewayV2httpRequest,
 ) -> (i64, serde_json::Value) {
     status_and_json(&handler(store, clock, AuthMode::Cognito, invocation(as_owner(event))).await)
-}
-
-/// The event as its owner sends it (unless it carries a caller already):
-/// the tests of behaviour other than ownership run as deployed.
-fn as_owner(event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpRequest {
-    if event.request_context.authorizer.is_some() {
-        return event;
-    }
-    let owner = event
-        .path_parameters
-        .get("username")
-        .cloned()
-        .unwrap_or_default();
-    signed_in(event, &owner, &[])
 }
 
 async fn greeting(born: Date, today: Date) -> String {

@@ -9,7 +9,9 @@ use shared::domain::Username;
 use shared::http::ApiGatewayV2httpRequest;
 use shared::identity::AuthMode;
 use shared::store::{InMemoryStore, UserStore};
-use shared::testing::{gateway_event, invocation, load_event, signed_in, status_and_json};
+use shared::testing::{
+    as_owner, gateway_event, invocation, load_event, signed_in, status_and_json,
+};
 
 fn today() -> FixedClock {
     FixedClock::at_noon_utc(date(2026, 11, 23))
@@ -21,20 +23,6 @@ async fn put(
     event: ApiGatewayV2httpRequest,
 ) -> (i64, serde_json::Value) {
     status_and_json(&handler(store, clock, AuthMode::Cognito, invocation(as_owner(event))).await)
-}
-
-/// The event as its owner sends it (unless it carries a caller already):
-/// the tests of behaviour other than ownership run as deployed.
-fn as_owner(event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpRequest {
-    if event.request_context.authorizer.is_some() {
-        return event;
-    }
-    let owner = event
-        .path_parameters
-        .get("username")
-        .cloned()
-        .unwrap_or_default();
-    signed_in(event, &owner, &[])
 }
 
 fn with_body(mut event: ApiGatewayV2httpRequest, body: &str) -> ApiGatewayV2httpRequest {
