@@ -10,7 +10,8 @@
 #
 # The black-box tests need the local API: started here unless LOCAL_API_URL
 # says where one runs (make test starts it once for every phase), with
-# DYNAMODB_ENDPOINT, FUNCTIONS_LOG (the functions' log file), and
+# DYNAMODB_ENDPOINT, FUNCTIONS_LOG (the functions' log file), SENTRY_EVENTS
+# (what they reported to the local Sentry receiver), and
 # COGNITO_ENDPOINT and COGNITO_STATE (its user pool, for tokens) beside it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -21,7 +22,7 @@ cd "$ROOT"
 COVERAGE_MIN_LINES="${COVERAGE_MIN_LINES:-90}"
 
 if [ -n "${LOCAL_API_URL:-}" ]; then
-  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG FUNCTIONS_PORT COGNITO_ENDPOINT COGNITO_STATE; do
+  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG SENTRY_EVENTS FUNCTIONS_PORT COGNITO_ENDPOINT COGNITO_STATE; do
     [ -n "${!name:-}" ] || { echo "error: LOCAL_API_URL is set but $name is not: set both, or neither to start a local API here" >&2; exit 2; }
   done
 else
@@ -31,6 +32,7 @@ else
   export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
   export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
+  export SENTRY_EVENTS="$ROOT/.local/run/sentry-events.jsonl"
   source "$ROOT/.local/run/identity.env"
   export COGNITO_ENDPOINT COGNITO_STATE
 fi

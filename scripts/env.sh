@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 export ROOT
 # venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
 PATH="$HOME/.cargo/bin:$PATH"
-for tools in node/node_modules/.bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
+for tools in node/node_modules/.bin venv-moto/bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
   PATH="$ROOT/.tools/$tools:$PATH"
 done
 export PATH
@@ -28,19 +28,22 @@ export LOCAL_API_PORT="${LOCAL_API_PORT:-3000}"
 export FUNCTIONS_PORT="${FUNCTIONS_PORT:-9001}"
 export DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 export COGNITO_PORT="${COGNITO_PORT:-9229}"
+# In tests: moto (the Secrets Manager API) and a Sentry receiver.
+export SECRETS_PORT="${SECRETS_PORT:-4566}"
+export SENTRY_PORT="${SENTRY_PORT:-9002}"
 export TABLE_NAME="${TABLE_NAME:-users}"
 
 # Picks free loopback ports for a run of its own: DYNAMODB_PORT,
-# LOCAL_API_PORT, FUNCTIONS_PORT and COGNITO_PORT, all different (the
-# sockets are held open until all four are chosen).
+# LOCAL_API_PORT, FUNCTIONS_PORT, COGNITO_PORT, SECRETS_PORT and SENTRY_PORT,
+# all different (the sockets are held open until all are chosen).
 use_free_ports() {
   local ports
   ports=$(python3 -c 'import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
-  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT <<< "$ports"
-  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT
+  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT <<< "$ports"
+  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT
 }
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

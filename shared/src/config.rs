@@ -11,11 +11,18 @@
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub table_name: String,
-    pub region: String,
-    pub credentials: Credentials,
+    pub aws: AwsEnvironment,
     /// `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`: the local server
     /// in development, unset on AWS.
     pub endpoint_url: Option<String>,
+}
+
+/// What every AWS client of a function needs: the region and the execution
+/// role's credentials, as Lambda sets them.
+#[derive(Debug, Clone)]
+pub struct AwsEnvironment {
+    pub region: String,
+    pub credentials: Credentials,
 }
 
 /// The execution role's temporary credentials, as Lambda provides them.
@@ -41,6 +48,71 @@ pub struct ConfigError {
     hint: &'static str,
 }
 
+/// `lookup` with blank values counted as unset.
+fn present(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name).filter(|v| !v.trim().is_empty())
+}
+
+fn required(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    hint: &'static str,
+) -> Result<String, ConfigError> {
+    present(lookup, name).ok_or(ConfigError { name, hint })
+}
+
+impl AwsEnvironment {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let lookup = &lookup;
+        Ok(Self {
+            region: required(
+                lookup,
+                "AWS_REGION",
+                "Lambda sets it; locally `make dev` does",
+            )?,
+            credentials: Credentials {
+                access_key_id: required(
+                    lookup,
+                    "AWS_ACCESS_KEY_ID",
+                    "Lambda sets it from the execution role",
+                )?,
+                secret_access_key: required(
+                    lookup,
+                    "AWS_SECRET_ACCESS_KEY",
+                    "Lambda sets it from the execution role",
+                )?,
+                session_token: present(lookup, "AWS_SESSION_TOKEN"),
+            },
+        })
+    }
+
+    /// The endpoint of one service: `AWS_ENDPOINT_URL_<SERVICE>`, else
+    /// `AWS_ENDPOINT_URL` (the SDKs' own convention): a local server in
+    /// development and tests, unset on AWS.
+    pub fn endpoint_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        service: &str,
+    ) -> Option<String> {
+        present(&lookup, &format!("AWS_ENDPOINT_URL_{service}"))
+            .or_else(|| present(&lookup, "AWS_ENDPOINT_URL"))
+    }
+
+    /// The SDK's credentials, from the variables above.
+    pub fn sdk_credentials(&self) -> aws_sdk_dynamodb::config::Credentials {
+        aws_sdk_dynamodb::config::Credentials::new(
+            &self.credentials.access_key_id,
+            &self.credentials.secret_access_key,
+            self.credentials.session_token.clone(),
+            None,
+            "lambda-environment",
+        )
+    }
+}
+
 impl StoreConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -49,27 +121,14 @@ impl StoreConfig {
     /// Reads the settings through `lookup`, so tests need not touch the
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name| lookup(name).filter(|v| !v.trim().is_empty());
-        let require =
-            |name: &'static str, hint: &'static str| get(name).ok_or(ConfigError { name, hint });
         Ok(Self {
-            table_name: require(
+            table_name: required(
+                &lookup,
                 "TABLE_NAME",
                 "set it to the users table's name (the SAM template and `make dev` do)",
             )?,
-            region: require("AWS_REGION", "Lambda sets it; locally `make dev` does")?,
-            credentials: Credentials {
-                access_key_id: require(
-                    "AWS_ACCESS_KEY_ID",
-                    "Lambda sets it from the execution role",
-                )?,
-                secret_access_key: require(
-                    "AWS_SECRET_ACCESS_KEY",
-                    "Lambda sets it from the execution role",
-                )?,
-                session_token: get("AWS_SESSION_TOKEN"),
-            },
-            endpoint_url: get("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| get("AWS_ENDPOINT_URL")),
+            aws: AwsEnvironment::from_lookup(&lookup)?,
+            endpoint_url: AwsEnvironment::endpoint_from_lookup(&lookup, "DYNAMODB"),
         })
     }
 }
@@ -98,10 +157,10 @@ mod tests {
     fn reads_what_lambda_sets() {
         let c = config(LAMBDA).unwrap();
         assert_eq!(
-            (c.table_name.as_str(), c.region.as_str()),
+            (c.table_name.as_str(), c.aws.region.as_str()),
             ("users", "eu-west-1")
         );
-        assert_eq!(c.credentials.session_token.as_deref(), Some("token"));
+        assert_eq!(c.aws.credentials.session_token.as_deref(), Some("token"));
         assert_eq!(c.endpoint_url, None);
         assert!(
             !format!("{c:?}").contains("secret"),

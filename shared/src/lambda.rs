@@ -9,10 +9,12 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 use crate::http::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse, Route, match_route};
 use crate::metrics::{DEFAULT_NAMESPACE, RequestLine};
+use crate::report::{Failure, Invocation, Reporter};
 
 /// Runs `handler` for every invocation until the runtime shuts the process
 /// down. `function` (the crate's name) and the route are the request line's
-/// metric dimensions; `routes` are the function's routes.
+/// metric dimensions; `routes` are the function's routes. With a `reporter`,
+/// every answer of 500 or more is reported to Sentry before it is given.
 ///
 /// The request line is written whatever `AWS_LAMBDA_LOG_LEVEL` or
 /// `RUST_LOG` say: it carries the metrics. (Lambda's own `ApplicationLogLevel`
@@ -21,6 +23,7 @@ use crate::metrics::{DEFAULT_NAMESPACE, RequestLine};
 pub async fn serve<F, Fut>(
     function: &'static str,
     routes: &'static [Route],
+    reporter: Option<Reporter>,
     handler: F,
 ) -> Result<(), lambda_runtime::Error>
 where
@@ -33,6 +36,7 @@ where
     let cold_start = AtomicBool::new(true);
     let handler = &handler;
     let (service, namespace, cold_start) = (service.as_str(), namespace.as_str(), &cold_start);
+    let reporter = reporter.as_ref();
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
             let started = Instant::now();
@@ -45,7 +49,17 @@ where
                 .clone()
                 .unwrap_or_default();
             let xray_trace_id = event.context.xray_trace_id.clone().unwrap_or_default();
+            let invocation = reporter.map(|reporter| {
+                let invocation = Invocation::of(&event, route);
+                reporter.begin(&invocation);
+                invocation
+            });
             let response = handler(event).await;
+            if let (Some(reporter), Some(invocation)) = (reporter, &invocation)
+                && let Some(failure) = Failure::of_answer(&response)
+            {
+                reporter.report(invocation, &failure).await;
+            }
             let line = RequestLine {
                 namespace,
                 service,

@@ -11,6 +11,8 @@ pub mod http;
 pub mod identity;
 pub mod lambda;
 pub mod metrics;
+pub mod report;
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "testing")]

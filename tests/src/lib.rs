@@ -8,4 +8,5 @@ pub mod http;
 pub mod identity;
 pub mod load;
 pub mod routes;
+pub mod sentry;
 pub mod templates;

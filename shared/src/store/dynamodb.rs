@@ -53,17 +53,10 @@ impl DynamoStore {
     /// timeouts and retries bounded by [`OPERATION_TIMEOUT`]. Call once,
     /// during init.
     pub fn connect(config: &StoreConfig) -> Self {
-        let credentials = aws_sdk_dynamodb::config::Credentials::new(
-            &config.credentials.access_key_id,
-            &config.credentials.secret_access_key,
-            config.credentials.session_token.clone(),
-            None,
-            "lambda-environment",
-        );
         let mut sdk_config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(config.region.clone()))
-            .credentials_provider(credentials)
+            .region(Region::new(config.aws.region.clone()))
+            .credentials_provider(config.aws.sdk_credentials())
             .http_client(https_client())
             .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));

@@ -10,7 +10,9 @@ use jiff::Timestamp;
 
 use crate::domain::{DateOfBirth, Username};
 
-pub use dynamodb::{DynamoStore, OPERATION_TIMEOUT, WARM_UP_KEY, attribute, https_client};
+pub use dynamodb::{
+    DynamoStore, OPERATION_TIMEOUT, WARM_UP_KEY, attribute, https_client, timeouts,
+};
 pub use memory::InMemoryStore;
 
 /// A stored user.
