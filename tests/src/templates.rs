@@ -255,6 +255,20 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
+/// Every function may read the secret holding the Sentry DSN, and nothing
+/// else of Secrets Manager, when error reporting is on (`shared::report`).
+const SENTRY_SECRET_POLICY: &str = "        \
+    # Only the Sentry DSN's secret, only when error reporting is on (shared::report).
+        - !If
+          - ReportsErrors
+          - Version: \"2012-10-17\"
+            Statement:
+              - Effect: Allow
+                Action: secretsmanager:GetSecretValue
+                Resource: !Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SentryDsnSecret}-??????
+          - !Ref AWS::NoValue
+";
+
 /// The text of `stacks/functions.yaml` from its `Resources:` line to the
 /// end, generated from [`FUNCTIONS`]: the resources of every function and
 /// the outputs. The section comment of each names its routes from openapi.yaml.
@@ -305,7 +319,7 @@ pub fn functions_stack_resources() -> String {
           - id: CKV_AWS_115
             comment: Concurrency is bounded by the API stage's throttling; reserving it per function would fail in small accounts.
           - id: CKV_AWS_173
-            comment: The environment holds only non-secret settings (table, service, metrics namespace, auth mode).
+            comment: The environment holds only non-secret settings (table, service, metrics namespace, auth mode, the name of the Sentry DSN's secret).
     Properties:
       CodeUri: ../functions/{krate}
       Description: {description}
@@ -320,9 +334,10 @@ pub fn functions_stack_resources() -> String {
             out,
             "      LoggingConfig:\n        LogFormat: JSON\n        LogGroup: !Ref {name}LogGroup\n"
         );
+        out.push_str("      Policies:\n");
         if !f.dynamodb.is_empty() {
             out.push_str(
-                "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            \
+                "        - Version: \"2012-10-17\"\n          Statement:\n            \
                  - Effect: Allow\n              Action:\n",
             );
             for (action, why) in f.dynamodb {
@@ -335,6 +350,7 @@ pub fn functions_stack_resources() -> String {
             }
             out.push_str("              Resource: !Ref TableArn\n");
         }
+        out.push_str(SENTRY_SECRET_POLICY);
         let _ = write!(
             out,
             r#"      DeploymentPreference:
