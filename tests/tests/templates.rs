@@ -653,6 +653,80 @@ fn auth_mode_reaches_every_function() {
 }
 
 #[test]
+fn the_sentry_dsn_is_read_from_its_secret_by_name_and_only_when_reporting_is_on() {
+    let template = load("stacks/functions.yaml");
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let conditional = |name: &str| {
+        let (tag, args) = intrinsic(&variables[name]).unwrap_or_else(|| panic!("{name}: !If"));
+        assert_eq!(tag, "!If", "{name}");
+        assert_eq!(args[0], "ReportsErrors", "{name}");
+        assert_eq!(
+            intrinsic(&args[2]).map(|(t, v)| (t, v.clone())),
+            Some(("!Ref".to_owned(), "AWS::NoValue".into())),
+            "{name} is absent when reporting is off"
+        );
+        args[1].clone()
+    };
+    // The variable the code reads names the secret; the DSN is nowhere in
+    // the environment.
+    let secret = conditional(shared::report::DSN_SECRET_VARIABLE);
+    assert_eq!(scalar(&secret), Some("SentryDsnSecret"));
+    assert_eq!(scalar(&conditional("SENTRY_ENVIRONMENT")), Some("Stage"));
+    let names: Vec<String> = variables
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n == "SENTRY_DSN"),
+        "no DSN in the environment: {names:?}"
+    );
+    let on = &template["Conditions"]["ReportsErrors"];
+    assert_eq!(intrinsic(on).map(|(t, _)| t).as_deref(), Some("!Not"));
+
+    // Each function may read that one secret, and only when reporting is on.
+    assert!(!functions().is_empty());
+    for (id, _, function) in functions() {
+        let grants: Vec<&Value> = function["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|policy| intrinsic(policy).filter(|(tag, _)| tag == "!If"))
+            .map(|(_, args)| args)
+            .collect();
+        assert_eq!(grants.len(), 1, "{id}: one conditional grant");
+        let args = grants[0];
+        assert_eq!(args[0], "ReportsErrors", "{id}");
+        let statements = args[1]["Statement"].as_sequence().unwrap();
+        assert_eq!(statements.len(), 1, "{id}");
+        assert_eq!(
+            statements[0]["Action"], "secretsmanager:GetSecretValue",
+            "{id}: reading only"
+        );
+        let (tag, resource) = intrinsic(&statements[0]["Resource"]).unwrap();
+        assert_eq!(tag, "!Sub");
+        assert_eq!(
+            resource.as_str(),
+            Some(
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SentryDsnSecret}-??????"
+            ),
+            "{id}: that secret alone (its ARN ends in six random characters)"
+        );
+    }
+
+    // The root stack hands its parameter down, with the same rule for names.
+    let root = load("template.yaml");
+    assert_eq!(
+        scalar(&root["Resources"]["Functions"]["Properties"]["Parameters"]["SentryDsnSecret"]),
+        Some("SentryDsnSecret")
+    );
+    let pattern = &template["Parameters"]["SentryDsnSecret"]["AllowedPattern"];
+    assert_eq!(pattern, &root["Parameters"]["SentryDsnSecret"]["AllowedPattern"]);
+    assert_eq!(root["Parameters"]["SentryDsnSecret"]["Default"], "");
+}
+
+#[test]
 fn the_user_pool_matches_the_api_usernames_and_the_local_pool() {
     let auth = load("stacks/auth.yaml");
     let pool = &auth["Resources"]["UserPool"];
