@@ -55,10 +55,11 @@ where
                 invocation
             });
             let response = handler(event).await;
-            if let (Some(reporter), Some(invocation)) = (reporter, &invocation)
-                && let Some(failure) = Failure::of_answer(&response)
-            {
-                reporter.report(invocation, &failure).await;
+            if let (Some(reporter), Some(invocation)) = (reporter, &invocation) {
+                if let Some(failure) = Failure::of_answer(&response) {
+                    reporter.report(invocation, &failure).await;
+                }
+                reporter.end();
             }
             let line = RequestLine {
                 namespace,

@@ -229,6 +229,9 @@ struct Settings {
 /// The invocation under way, for the panic hook.
 static CURRENT: Mutex<Option<Invocation>> = Mutex::new(None);
 
+/// Set while the panic hook sends an event.
+static REPORTING_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl Reporter {
     /// `release` is the function and its Lambda version; `environment` the stage.
     pub fn new(dsn: Dsn, function: &'static str, release: String, environment: String) -> Self {
@@ -292,6 +295,11 @@ impl Reporter {
     /// Remembers the invocation under way, for a panic during it.
     pub fn begin(&self, invocation: &Invocation) {
         *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = Some(invocation.clone());
+    }
+
+    /// Forgets it: a panic between invocations belongs to none.
+    pub fn end(&self) {
+        *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Sends the event of `failure` and waits for Sentry's answer, at most
@@ -400,6 +408,11 @@ impl Reporter {
         let standard = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             standard(info);
+            // A panic while a panic is being reported (in the sending thread,
+            // say) is only logged: reporting it would never end.
+            if REPORTING_PANIC.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
             let location = info
                 .location()
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
@@ -426,6 +439,7 @@ impl Reporter {
                 }
             });
             let _ = sent.join();
+            REPORTING_PANIC.store(false, std::sync::atomic::Ordering::SeqCst);
         }));
     }
 }
