@@ -264,7 +264,7 @@ const SENTRY_SECRET_POLICY: &str = "        \
           - Version: \"2012-10-17\"
             Statement:
               - Effect: Allow
-                Action: secretsmanager:GetSecretValue
+                Action: secretsmanager:GetSecretValue  # pragma: allowlist secret
                 Resource: !Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SentryDsnSecret}-??????
           - !Ref AWS::NoValue
 ";
