@@ -11,7 +11,8 @@
 # The black-box tests need the local API: started here unless LOCAL_API_URL
 # says where one runs (make test starts it once for every phase), with
 # DYNAMODB_ENDPOINT, FUNCTIONS_LOG (the functions' log file), SENTRY_EVENTS
-# (what they reported to the local Sentry receiver), and
+# (what they reported to the local Sentry receiver), MOTO_ENDPOINT (moto,
+# the Secrets Manager API), and
 # COGNITO_ENDPOINT and COGNITO_STATE (its user pool, for tokens) beside it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -22,7 +23,7 @@ cd "$ROOT"
 COVERAGE_MIN_LINES="${COVERAGE_MIN_LINES:-90}"
 
 if [ -n "${LOCAL_API_URL:-}" ]; then
-  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG SENTRY_EVENTS FUNCTIONS_PORT COGNITO_ENDPOINT COGNITO_STATE; do
+  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG SENTRY_EVENTS MOTO_ENDPOINT FUNCTIONS_PORT COGNITO_ENDPOINT COGNITO_STATE; do
     [ -n "${!name:-}" ] || { echo "error: LOCAL_API_URL is set but $name is not: set both, or neither to start a local API here" >&2; exit 2; }
   done
 else
@@ -33,6 +34,7 @@ else
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
   export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
   export SENTRY_EVENTS="$ROOT/.local/run/sentry-events.jsonl"
+  export MOTO_ENDPOINT="http://127.0.0.1:$SECRETS_PORT"
   source "$ROOT/.local/run/identity.env"
   export COGNITO_ENDPOINT COGNITO_STATE
 fi

@@ -58,6 +58,8 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
 # What the functions reported to the local Sentry receiver.
 export SENTRY_EVENTS="$ROOT/.local/run/sentry-events.jsonl"
+# moto, the Secrets Manager API holding the functions' Sentry DSN.
+export MOTO_ENDPOINT="http://127.0.0.1:$SECRETS_PORT"
 # The user pool's endpoint and state file, for the tests' tokens.
 source "$ROOT/.local/run/identity.env"
 export COGNITO_ENDPOINT COGNITO_STATE

@@ -254,22 +254,27 @@ impl Reporter {
     /// or a DSN that is not one is logged as an error, and the function runs
     /// without reporting: a broken reporter must not take the API down.
     pub async fn from_env(function: &'static str) -> Option<Self> {
-        let secret = std::env::var(DSN_SECRET_VARIABLE)
-            .ok()
-            .filter(|name| !name.trim().is_empty())?;
-        match Self::read_dsn(&secret).await {
+        let reporter = Self::from_lookup(function, |name| std::env::var(name).ok()).await?;
+        reporter.install_panic_hook();
+        Some(reporter)
+    }
+
+    /// [`Reporter::from_env`] without the panic hook, reading the settings
+    /// through `lookup`, so tests need not touch the process environment.
+    pub async fn from_lookup(
+        function: &'static str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Option<Self> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let secret = get(DSN_SECRET_VARIABLE)?;
+        match Self::read_dsn(&secret, &lookup).await {
             Ok(dsn) => {
-                let var = |name, default: &str| {
-                    std::env::var(name).unwrap_or_else(|_| default.to_owned())
-                };
                 let release = format!(
                     "{function}@{}",
-                    var("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+                    get("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|| "$LATEST".to_owned())
                 );
-                let reporter =
-                    Self::new(dsn, function, release, var("SENTRY_ENVIRONMENT", "local"));
-                reporter.install_panic_hook();
-                Some(reporter)
+                let environment = get("SENTRY_ENVIRONMENT").unwrap_or_else(|| "local".to_owned());
+                Some(Self::new(dsn, function, release, environment))
             }
             Err(reason) => {
                 tracing::error!(
@@ -281,8 +286,10 @@ impl Reporter {
         }
     }
 
-    async fn read_dsn(secret: &str) -> Result<Dsn, String> {
-        let lookup = |name: &str| std::env::var(name).ok();
+    async fn read_dsn(
+        secret: &str,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Dsn, String> {
         let aws = AwsEnvironment::from_lookup(lookup).map_err(|e| e.to_string())?;
         let endpoint = AwsEnvironment::endpoint_from_lookup(lookup, "SECRETS_MANAGER");
         let text = Secrets::connect(&aws, endpoint.as_deref())

@@ -112,15 +112,21 @@ fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, log: Option<&std::p
                 eprintln!("sentry-receiver: cannot write {}: {err}", path.display());
             }
         }
+        let over_quota = path.starts_with("/api/429/");
         received.lock().unwrap().push(Received {
             path,
             auth: header("x-sentry-auth"),
             content_type: header("content-type"),
             event,
         });
-        let answer = format!("{{\"id\":\"{id}\"}}");
+        // Project 429 plays a project over its quota, as Sentry answers it.
+        let (status, answer) = if over_quota {
+            ("429 Too Many Requests", String::new())
+        } else {
+            ("200 OK", format!("{{\"id\":\"{id}\"}}"))
+        };
         let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
             answer.len()
         );
         if writer.write_all(response.as_bytes()).is_err() {

@@ -102,6 +102,30 @@ async fn a_sentry_that_never_answers_holds_the_answer_up_no_longer_than_the_limi
 }
 
 #[tokio::test]
+async fn a_sentry_that_refuses_or_is_not_there_changes_nothing_and_is_quick() {
+    let receiver = Receiver::start(0, None).unwrap();
+    let over_quota = format!("http://public@127.0.0.1:{}/429", receiver.port());
+    // A port nothing listens on: bound, then let go.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = format!(
+        "http://public@127.0.0.1:{}/1",
+        closed.local_addr().unwrap().port()
+    );
+    drop(closed);
+    let failure = Failure::Answered {
+        status: 500,
+        message: "x".into(),
+    };
+
+    for dsn in [over_quota, nobody] {
+        let started = Instant::now();
+        reporter_to(&dsn).report(&invocation(), &failure).await;
+        assert!(started.elapsed() < Duration::from_secs(1), "{dsn}");
+    }
+    assert_eq!(receiver.received().len(), 1, "the refused event arrived");
+}
+
+#[tokio::test]
 async fn without_a_secret_named_nothing_is_set_up() {
     if std::env::var_os(DSN_SECRET_VARIABLE).is_some() {
         return; // This process was given one on purpose.
