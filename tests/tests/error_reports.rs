@@ -125,6 +125,44 @@ async fn a_sentry_that_refuses_or_is_not_there_changes_nothing_and_is_quick() {
     assert_eq!(receiver.received().len(), 1, "the refused event arrived");
 }
 
+#[test]
+fn an_invocation_names_the_caller_else_the_path_and_never_what_is_not_a_username() {
+    use shared::testing::{gateway_event, invocation as lambda_event, signed_in};
+    let route = "PUT /hello/{username}";
+    let mut event = lambda_event(gateway_event("PUT", "/hello/Ann", Some("Ann")));
+    event.context.request_id = "0b3c5e7a-1f2d-4c6b-9a8e-7d6c5b4a3f2e".into();
+    event.payload.request_context.request_id = Some("bX7sLhV5IAMEb2Q=".into());
+    let of = |event| Invocation::of(&event, route);
+
+    let open = of(event.clone());
+    assert_eq!(
+        open.username.as_deref(),
+        Some("Ann"),
+        "the path's, unsigned"
+    );
+    assert_eq!(open.route, route);
+    assert_eq!(
+        open.function_request_id,
+        "0b3c5e7a-1f2d-4c6b-9a8e-7d6c5b4a3f2e"
+    );
+    assert_eq!(open.api_request_id, "bX7sLhV5IAMEb2Q=");
+
+    let mut by_admin = event.clone();
+    by_admin.payload = signed_in(by_admin.payload, "Boss", &["admins"]);
+    assert_eq!(
+        of(by_admin).username.as_deref(),
+        Some("Boss"),
+        "the caller's"
+    );
+
+    let mut typed = event;
+    typed
+        .payload
+        .path_parameters
+        .insert("username".into(), "ann@example.com".into());
+    assert_eq!(of(typed).username, None, "an e-mail address is not sent");
+}
+
 #[tokio::test]
 async fn without_a_secret_named_nothing_is_set_up() {
     if std::env::var_os(DSN_SECRET_VARIABLE).is_some() {
