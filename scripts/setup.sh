@@ -38,6 +38,9 @@ COGNITO_LOCAL_VERSION=5.3.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_LLVM_COV_VERSION=0.9.1
 MOTO_VERSION=5.2.5
+# The JSONata Step Functions implements: the deployment-news test runs the
+# pipeline's state machine with it.
+JSONATA_VERSION=2.0.6
 
 # What each tool is: its folder under .tools/ and the pinned packages in it.
 # checkov pins many libraries that clash with SAM CLI's, so each group has a
@@ -55,8 +58,8 @@ declare -A PACKAGES=(
   # The local stand-in for Secrets Manager, where the tests' functions find
   # their Sentry DSN.
   [moto]="moto[server]==$MOTO_VERSION"
-  # The local stand-ins for DynamoDB and the Cognito user pool (npm).
-  [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION"
+  # The local stand-ins for DynamoDB and the Cognito user pool, and JSONata (npm).
+  [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION jsonata@$JSONATA_VERSION"
   # Debian's packages (apt): the distribution's own current build.
   [browser]="chromium chromium-driver"
 )

@@ -964,63 +964,388 @@ fn every_api_route_reaches_the_api_through_cloudfront_uncached_with_its_token() 
     }
 }
 
+const GET_PIPELINE_EXECUTION: &str = "arn:aws:states:::aws-sdk:codepipeline:getPipelineExecution";
+const SNS_PUBLISH: &str = "arn:aws:states:::sns:publish";
+const NEWS_TOPIC: &str = "arn:aws:sns:eu-west-1:111122223333:birthdays-pipeline-news";
+
+/// The deployment-news state machine's definition as Step Functions gets
+/// it: JSON, its `DefinitionSubstitutions` filled in for `stage`.
+fn news_definition(pipeline: &Value, stage: &str) -> serde_json::Value {
+    let machine = &pipeline["Resources"]["DeploymentNews"]["Properties"];
+    let mut text = serde_json::to_string(&machine["Definition"]).unwrap();
+    for (name, value) in machine["DefinitionSubstitutions"]
+        .as_mapping()
+        .expect("DefinitionSubstitutions")
+    {
+        let name = name.as_str().unwrap();
+        let reference = intrinsic(value).map(|(tag, arg)| (tag, arg.as_str().unwrap_or("")));
+        let filled = match (name, reference) {
+            ("Stage", Some((tag, "Stage"))) if tag == "!Ref" => stage,
+            ("TopicArn", Some((tag, "NotificationTopic"))) if tag == "!Ref" => NEWS_TOPIC,
+            other => panic!("unexpected substitution {other:?}"),
+        };
+        text = text.replace(&format!("${{{name}}}"), filled);
+    }
+    assert!(!text.contains("${"), "a substitution is missing: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Each `(event, service results)` run through `definition` by
+/// tests/state-machine.js with the jsonata package in .tools/node: the
+/// arguments of each run's SNS Publish call.
+fn publish_news(
+    definition: &serde_json::Value,
+    runs: &[(serde_json::Value, serde_json::Value)],
+) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let module = workspace_root().join(".tools/node/node_modules/jsonata");
+    assert!(
+        module.join("package.json").exists(),
+        "the jsonata package is not in {}: run `scripts/setup.sh test` (or `make setup`)",
+        module.display()
+    );
+    let request = serde_json::json!({
+        "definition": definition,
+        "runs": runs
+            .iter()
+            .map(|(input, results)| serde_json::json!({"input": input, "results": results}))
+            .collect::<Vec<_>>(),
+    });
+    let mut child = Command::new("node")
+        .arg(workspace_root().join("tests/state-machine.js"))
+        .arg(&module)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run node ({e}): it evaluates the deployment news' JSONata")
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "tests/state-machine.js: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["jsonata"], "2.0.6",
+        "Step Functions implements JSONata 2.0.6: run `scripts/setup.sh test`"
+    );
+    report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| {
+            let calls = run["calls"].as_array().unwrap();
+            assert_eq!(
+                calls.first().map(|c| &c["resource"]),
+                Some(&GET_PIPELINE_EXECUTION.into()),
+                "the commit is looked up first"
+            );
+            let publish: Vec<_> = calls
+                .iter()
+                .filter(|c| c["resource"] == SNS_PUBLISH)
+                .collect();
+            assert_eq!(publish.len(), 1, "one message per event: {calls:?}");
+            publish[0]["arguments"].clone()
+        })
+        .collect()
+}
+
+/// The Chatbot custom notification a Publish call carries: `(title,
+/// description)`, after checking the format, the topic, the thread and the
+/// Subject e-mail shows.
+fn chatbot_notification(publish: &serde_json::Value, execution: &str) -> (String, String) {
+    assert_eq!(publish["TopicArn"], NEWS_TOPIC);
+    let text = publish["Message"].as_str().expect("a Message");
+    let message: serde_json::Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("the message is not JSON ({e}): {text}"));
+    assert_eq!(
+        (message["version"].as_str(), message["source"].as_str()),
+        (Some("1.0"), Some("custom")),
+        "{message}"
+    );
+    assert_eq!(message["content"]["textType"], "client-markdown");
+    assert_eq!(
+        message["metadata"]["threadId"], execution,
+        "one thread per execution"
+    );
+    let title = message["content"]["title"].as_str().unwrap().to_owned();
+    // SNS refuses a Subject with a line break or control character, or of
+    // 100 characters or more.
+    let subject = publish["Subject"].as_str().expect("a Subject");
+    assert!(
+        subject.len() < 100
+            && subject
+                .chars()
+                .all(|c| c.is_ascii() && !c.is_ascii_control()),
+        "{subject:?}"
+    );
+    assert!(title.starts_with(subject), "{subject:?} / {title:?}");
+    let description = message["content"]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (title, description)
+}
+
 #[test]
 fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_and_commit() {
+    use serde_json::json;
+
     let pipeline = load("cicd/pipeline.yaml");
-    let rule = |id: &str| pipeline["Resources"][id].clone();
-    let template_of = |id: &str| {
-        let target = &rule(id)["Properties"]["Targets"][0];
+    let resource = |id: &str| pipeline["Resources"][id].clone();
+    let reference = |value: &Value| intrinsic(value).map(|(tag, arg)| (tag, arg.clone()));
+
+    // Every rule starts the news state machine with its role; none posts its
+    // own template any more.
+    let rules: Vec<String> = resources(&pipeline)
+        .filter(|(_, r)| r["Type"] == "AWS::Events::Rule")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(rules, ["StageNews", "ApprovalNews"]);
+    for id in &rules {
+        let targets = resource(id)["Properties"]["Targets"].clone();
+        let targets = targets.as_sequence().unwrap();
+        assert_eq!(targets.len(), 1, "{id}");
         assert_eq!(
-            intrinsic(&target["Arn"]).map(|(f, a)| (f, a.clone())),
-            Some(("!Ref".to_owned(), "NotificationTopic".into())),
-            "{id} posts to the team topic"
+            reference(&targets[0]["Arn"]),
+            Some(("!Ref".to_owned(), "DeploymentNews".into())),
+            "{id}"
         );
-        let transformer = &target["InputTransformer"];
-        let template = scalar(&transformer["InputTemplate"]).unwrap().to_owned();
-        // Fill the placeholders and the stack's own variables as EventBridge
-        // and CloudFormation would: what remains must be Chatbot's format.
-        let mut filled = template.clone();
-        for (name, _) in transformer["InputPathsMap"].as_mapping().unwrap() {
-            filled = filled.replace(&format!("<{}>", name.as_str().unwrap()), "x");
-        }
-        for variable in ["${Stage}", "${AWS::Region}"] {
-            filled = filled.replace(variable, "x");
-        }
-        let message: serde_json::Value = serde_json::from_str(&filled)
-            .unwrap_or_else(|e| panic!("{id}'s message is not JSON ({e}): {filled}"));
         assert_eq!(
-            (message["version"].as_str(), message["source"].as_str()),
-            (Some("1.0"), Some("custom"))
+            reference(&targets[0]["RoleArn"]),
+            Some(("!GetAtt".to_owned(), "DeploymentNewsStartRole.Arn".into())),
+            "{id}"
         );
         assert!(
-            message["content"]["title"].is_string()
-                && message["content"]["description"].is_string()
+            targets[0]["InputTransformer"].is_null(),
+            "{id}: the whole event"
         );
-        (rule(id), transformer["InputPathsMap"].clone(), template)
-    };
-
-    let (stages, paths, text) = template_of("StageNews");
-    let states: Vec<_> = stages["Properties"]["EventPattern"]["detail"]["state"]
+    }
+    let states: Vec<_> = resource("StageNews")["Properties"]["EventPattern"]["detail"]["state"]
         .as_sequence()
         .unwrap()
         .iter()
-        .filter_map(|s| s.as_str())
+        .filter_map(|s| s.as_str().map(str::to_owned))
         .collect();
     for state in ["STARTED", "SUCCEEDED", "FAILED"] {
-        assert!(states.contains(&state), "stage news on {state}");
+        assert!(states.iter().any(|s| s == state), "stage news on {state}");
     }
-    assert_eq!(paths["stage"], "$.detail.stage");
-    assert!(text.contains("/executions/<execution>"), "where to look");
-
-    let (_, paths, text) = template_of("CommitNews");
-    assert_eq!(
-        paths["commit"],
-        "$.detail.execution-result.external-execution-id"
-    );
-    assert!(text.contains("<commit>"), "which commit");
-
-    let (approval, _, _) = template_of("ApprovalNews");
+    let approval = resource("ApprovalNews");
     assert_eq!(approval["Condition"], "IsProd");
+    assert_eq!(
+        approval["Properties"]["EventPattern"]["detail"]["type"]["category"][0],
+        "Approval"
+    );
+
+    // An Express state machine of two service calls, and roles that allow
+    // exactly those.
+    let machine = resource("DeploymentNews");
+    assert_eq!(machine["Type"], "AWS::StepFunctions::StateMachine");
+    assert_eq!(machine["Properties"]["StateMachineType"], "EXPRESS");
+    let statements = |role: &str| {
+        resource(role)["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .clone()
+    };
+    let start = statements("DeploymentNewsStartRole");
+    assert_eq!(start.len(), 1);
+    assert_eq!(start[0]["Action"], "states:StartExecution");
+    assert_eq!(
+        reference(&start[0]["Resource"]),
+        Some(("!Ref".to_owned(), "DeploymentNews".into()))
+    );
+    let grant = |action: &str| {
+        statements("DeploymentNewsRole")
+            .into_iter()
+            .find(|s| s["Action"] == action)
+            .unwrap_or_else(|| panic!("the news role may not {action}"))
+    };
+    assert_eq!(
+        scalar(&grant("codepipeline:GetPipelineExecution")["Resource"]),
+        Some("arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"),
+        "this pipeline's executions only"
+    );
+    assert_eq!(
+        reference(&grant("sns:Publish")["Resource"]),
+        Some(("!Ref".to_owned(), "NotificationTopic".into()))
+    );
+
+    const EXECUTION: &str = "8a1b2c3d-1111-2222-3333-444455556666";
+    const COMMIT: &str = "0123abc456def7890123abc456def7890123abcd"; // pragma: allowlist secret (a made-up commit id)
+    const COMMIT_URL: &str = "https://github.com/example/birthdays/commit/0123abc456def7890123abcd";
+    let link = format!(
+        "https://eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/birthdays-pipeline-dev/executions/{EXECUTION}/timeline?region=eu-west-1"
+    );
+    let event = |detail_type: &str, detail: serde_json::Value| {
+        let mut detail = detail;
+        detail["pipeline"] = "birthdays-pipeline-dev".into();
+        detail["execution-id"] = EXECUTION.into();
+        json!({
+            "version": "0",
+            "id": "5f1c3e2a-0000-4000-8000-000000000001",
+            "detail-type": detail_type,
+            "source": "aws.codepipeline",
+            "account": "111122223333",
+            "time": "2025-03-01T10:00:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:codepipeline:eu-west-1:111122223333:birthdays-pipeline-dev"],
+            "detail": detail,
+        })
+    };
+    let stage_event = |stage: &str, state: &str| {
+        event(
+            "CodePipeline Stage Execution State Change",
+            json!({"stage": stage, "state": state, "version": 3.0, "pipeline-execution-attempt": 1.0}),
+        )
+    };
+    // GetPipelineExecution's answer (the SDK integration's PascalCase) for a
+    // source revision with `summary`, or an error.
+    let revision = |summary: &str| {
+        json!({
+            GET_PIPELINE_EXECUTION: {"result": {"PipelineExecution": {
+                "PipelineName": "birthdays-pipeline-dev",
+                "PipelineExecutionId": EXECUTION,
+                "Status": "InProgress",
+                "ArtifactRevisions": [{
+                    "Name": "Source",
+                    "RevisionId": COMMIT,
+                    "RevisionSummary": summary,
+                    "RevisionUrl": COMMIT_URL,
+                }],
+            }}},
+            SNS_PUBLISH: {"result": {"MessageId": "1"}},
+        })
+    };
+    // What a CodeStar connection to GitHub writes: JSON around the message,
+    // here one with quotes, backslashes, braces and a body.
+    let first_line = r#"Fix "quoted" names, C:\dir\ and {"json": 1} \n"#;
+    let github = json!({
+        "ProviderType": "GitHub",
+        "CommitMessage": format!("{first_line}\n\nThe body \"explains\"\r\nmore.\n"),
+    })
+    .to_string();
+    let long = "x".repeat(300);
+    let no_source_yet = json!({
+        GET_PIPELINE_EXECUTION: {"result": {"PipelineExecution": {
+            "PipelineExecutionId": EXECUTION, "Status": "InProgress", "ArtifactRevisions": [],
+        }}},
+        SNS_PUBLISH: {"result": {"MessageId": "1"}},
+    });
+    let unreadable = json!({
+        GET_PIPELINE_EXECUTION: {"error": "CodePipeline.PipelineExecutionNotFoundException", "cause": "not yet"},
+        SNS_PUBLISH: {"result": {"MessageId": "1"}},
+    });
+
+    let mut runs: Vec<_> = ["STARTED", "SUCCEEDED", "FAILED", "STOPPED"]
+        .iter()
+        .map(|state| (stage_event("Build", state), revision(&github)))
+        .collect();
+    runs.extend([
+        // A plain-text summary (CodeCommit's), its first line.
+        (
+            stage_event("Deploy", "SUCCEEDED"),
+            revision("Plain \"text\" \\ message\nsecond line"),
+        ),
+        // Looks like the JSON but is not: used as text, never a failure.
+        (
+            stage_event("Deploy", "FAILED"),
+            revision(r#"{"ProviderType":"GitHub","CommitMessage":"bad \x escape"#),
+        ),
+        (stage_event("Deploy", "STARTED"), revision(&long)),
+        (stage_event("Source", "STARTED"), no_source_yet),
+        (stage_event("SmokeTest", "FAILED"), unreadable),
+    ]);
+    let published = publish_news(&news_definition(&pipeline, "dev"), &runs);
+    let news: Vec<(String, String)> = published
+        .iter()
+        .map(|p| chatbot_notification(p, EXECUTION))
+        .collect();
+
+    for ((title, description), state) in
+        news.iter()
+            .zip(["STARTED", "SUCCEEDED", "FAILED", "STOPPED"])
+    {
+        assert_eq!(title, &format!("birthdays dev: Build {state} (0123abc)"));
+        let lines: Vec<&str> = description.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                format!("Pipeline birthdays-pipeline-dev, stage Build: {state}."),
+                format!("Commit {COMMIT}: {}", first_line),
+                COMMIT_URL.to_owned(),
+                format!("Execution {EXECUTION}: {link}"),
+            ],
+            "which stage, which commit (its first line only), where to look"
+        );
+    }
+    let commit_line = |i: usize| news[i].1.lines().nth(1).unwrap().to_owned();
+    assert_eq!(
+        commit_line(4),
+        format!("Commit {COMMIT}: Plain \"text\" \\ message")
+    );
+    assert_eq!(
+        commit_line(5),
+        format!(r#"Commit {COMMIT}: {{"ProviderType":"GitHub","CommitMessage":"bad \x escape"#)
+    );
+    assert_eq!(
+        commit_line(6),
+        format!("Commit {COMMIT}: {}...", "x".repeat(97))
+    );
+    // Before the source is fetched, and when the lookup fails, the news still
+    // goes out with the stage and the link.
+    for (i, expected) in [
+        (7, "Commit: not known yet; the execution page names it."),
+        (
+            8,
+            "Commit: could not be read (CodePipeline.PipelineExecutionNotFoundException); the execution page names it.",
+        ),
+    ] {
+        let (title, description) = &news[i];
+        assert!(!title.contains('('), "no commit in {title:?}");
+        assert_eq!(description.lines().nth(1), Some(expected), "{description}");
+        assert!(description.ends_with(&link), "{description}");
+    }
+    assert_eq!(news[8].0, "birthdays dev: SmokeTest FAILED");
+
+    // The approval a prod release waits for: where to approve, and what.
+    let approval_event = event(
+        "CodePipeline Action Execution State Change",
+        json!({
+            "stage": "ReleaseGate", "action": "Approve", "state": "STARTED", "region": "eu-west-1",
+            "type": {"owner": "AWS", "provider": "Manual", "category": "Approval", "version": "1"},
+            "version": 3.0,
+        }),
+    );
+    let published = publish_news(
+        &news_definition(&pipeline, "prod"),
+        &[(approval_event, revision(&github))],
+    );
+    let (title, description) = chatbot_notification(&published[0], EXECUTION);
+    assert_eq!(
+        title,
+        "birthdays prod: release waiting for approval (0123abc)"
+    );
+    assert!(
+        description.starts_with(
+            "Stage ReleaseGate, action Approve: outside the release window a person approves: \
+             https://eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/birthdays-pipeline-dev/view?region=eu-west-1\n"
+        ),
+        "{description}"
+    );
+    assert!(description.contains(&format!("Commit {COMMIT}: {}", first_line)));
+    assert!(description.ends_with(&link), "{description}");
 
     // E-mail keeps working; a chat channel only where one is configured.
     assert_eq!(
