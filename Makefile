@@ -56,6 +56,7 @@ clean:
 	rm -rf target .aws-sam .local
 
 ## Measure cold start, warm throughput, memory and size; writes BENCHMARKS.md
+## (make bench BASELINE=<revision>: also that revision's functions, before and after)
 bench:
 	scripts/setup.sh bench
 	scripts/bench.sh

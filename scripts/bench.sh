@@ -2,6 +2,11 @@
 # `make bench`: builds the release binaries (and the floor function) for this
 # machine and for Lambda's arm64, measures them (bench/src/main.rs), measures
 # the handlers' own cost (criterion), and writes BENCHMARKS.md.
+#
+# `make bench BASELINE=<revision>` also builds the functions as they were at
+# that revision (its own tree and target folder under target/bench-baseline)
+# and measures them in the same run, interleaved: BENCHMARKS.md then shows
+# before and after against the budget (cold start within 10%, zip < 3 MB).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -12,6 +17,27 @@ log "Building the release binaries for this machine (the deployed profile) and t
 cargo build --release "${pkgs[@]}" -p bench
 log "Building the arm64 Lambda zips (sizes)"
 cargo lambda build --release --arm64 --output-format zip "${pkgs[@]}"
+
+if [ -n "${BASELINE:-}" ]; then
+  revision="$(git rev-parse --short "$BASELINE^{commit}")"
+  baseline="$ROOT/target/bench-baseline"
+  log "Building the baseline $revision (release and arm64 zips, in target/bench-baseline)"
+  # Extracted once per revision: cargo then finds it built on later runs.
+  if [ "$(cat "$baseline/src/.revision" 2>/dev/null)" != "$revision" ]; then
+    rm -rf "$baseline/src" "$baseline/target/lambda"
+    mkdir -p "$baseline/src"
+    git archive "$revision" | tar -x -C "$baseline/src"
+    echo "$revision" > "$baseline/src/.revision"
+  fi
+  base_pkgs=(); for d in "$baseline"/src/functions/*/; do base_pkgs+=(-p "$(basename "$d")"); done
+  (
+    cd "$baseline/src"
+    export CARGO_TARGET_DIR="$baseline/target"
+    cargo build --release "${base_pkgs[@]}"
+    cargo lambda build --release --arm64 --output-format zip "${base_pkgs[@]}"
+  )
+  export BENCH_BASELINE_DIR="$baseline/target" BENCH_BASELINE_REV="$revision"
+fi
 
 log "Measuring cold starts, warm invocations and memory"
 target/release/bench

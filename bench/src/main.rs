@@ -83,51 +83,64 @@ fn main() {
     let emulator = runtime.block_on(Emulator::start());
     let root = workspace_root();
 
-    let events: Vec<Bytes> = SUBJECTS
-        .iter()
-        .map(|s| {
-            Bytes::from(
-                std::fs::read(root.join("events").join(format!("{}.json", s.event))).unwrap(),
-            )
-        })
-        .collect();
     // BENCH_BIN_DIR compares another build (say, another opt-level) in the same way.
-    let bin_dir =
-        std::env::var("BENCH_BIN_DIR").map_or_else(|_| root.join("target/release"), PathBuf::from);
-    let binaries: Vec<PathBuf> = SUBJECTS
+    let current = Build {
+        label: None,
+        binaries: std::env::var("BENCH_BIN_DIR")
+            .map_or_else(|_| root.join("target/release"), PathBuf::from),
+        zips: root.join("target/lambda"),
+    };
+    // BENCH_BASELINE_DIR (set by `make bench BASELINE=<revision>`) holds the
+    // same functions built at an earlier revision: each is measured beside its
+    // current build, interleaved, so that the budget compares like with like.
+    let baseline = std::env::var("BENCH_BASELINE_DIR").ok().map(|dir| Build {
+        label: Some(std::env::var("BENCH_BASELINE_REV").unwrap_or_else(|_| "baseline".into())),
+        binaries: Path::new(&dir).join("release"),
+        zips: Path::new(&dir).join("lambda"),
+    });
+    let mut runs: Vec<Run> = SUBJECTS
         .iter()
-        .map(|s| {
-            let binary = bin_dir.join(s.name);
+        .map(|subject| {
+            let binary = current.binaries.join(subject.name);
             assert!(
                 binary.exists(),
                 "{} is missing: run `make bench`, which builds it",
                 binary.display()
             );
-            binary
+            Run::new(subject, &root, binary, &current)
         })
         .collect();
-    let launch = |i: usize| spawn(&binaries[i], &SUBJECTS[i], &emulator, dynamo.endpoint());
-    let mut figures: Vec<Figures> = SUBJECTS.iter().map(|_| Figures::default()).collect();
+    if let Some(baseline) = &baseline {
+        // A function the baseline did not have yet has nothing to compare.
+        for subject in SUBJECTS.iter().skip(1) {
+            let binary = baseline.binaries.join(subject.name);
+            if binary.exists() {
+                runs.push(Run::new(subject, &root, binary, baseline));
+            }
+        }
+    }
+    let launch = |run: &Run| spawn(&run.binary, run.subject, &emulator, dynamo.endpoint());
 
     // Cold starts, round-robin across the functions so that the machine's
     // noise falls on all alike; the first rounds only warm the page cache.
     const DISCARDED: usize = 3;
     eprintln!(
-        "== cold starts: {cold_runs} rounds of {} functions",
-        SUBJECTS.len()
+        "== cold starts: {cold_runs} rounds of {} builds",
+        runs.len()
     );
     for round in 0..DISCARDED + cold_runs {
-        for (i, subject) in SUBJECTS.iter().enumerate() {
-            emulator.queue(events[i].clone());
+        for run in &mut runs {
+            emulator.new_process();
+            run.queue_event(&emulator);
             let started = Instant::now();
-            let mut child = launch(i);
+            let mut child = launch(run);
             let first = runtime.block_on(response(&emulator));
-            emulator.queue(events[i].clone());
+            run.queue_event(&emulator);
             let second = runtime.block_on(response(&emulator));
             stop(&mut child);
-            check(subject.name, &first.body);
+            check(&run.name(), &first.body);
             if round >= DISCARDED {
-                let f = &mut figures[i];
+                let f = &mut run.figures;
                 f.cold_ms.push(ms(first.at - started));
                 f.init_ms.push(ms(first.handed_out - started));
                 f.first_ms.push(ms(first.at - first.handed_out));
@@ -139,36 +152,149 @@ fn main() {
         }
     }
 
-    for (i, subject) in SUBJECTS.iter().enumerate() {
-        eprintln!("== {}: {warm_runs} warm invocations", subject.name);
-        let f = &mut figures[i];
-        let mut child = launch(i);
+    for run in &mut runs {
+        eprintln!("== {}: {warm_runs} warm invocations", run.name());
+        emulator.new_process();
+        let mut child = launch(run);
         let started = Instant::now();
         for n in 1..=warm_runs {
-            emulator.queue(events[i].clone());
+            run.queue_event(&emulator);
             let posted = runtime.block_on(response(&emulator));
             if !posted.ok {
-                panic!("{} failed invocation {n}: {:?}", subject.name, posted.body);
+                panic!("{} failed invocation {n}: {:?}", run.name(), posted.body);
             }
             if n == 1_000 {
-                f.rss_1k_kb = peak_rss_kb(&child);
+                run.figures.rss_1k_kb = peak_rss_kb(&child);
             }
         }
         let elapsed = started.elapsed();
+        let f = &mut run.figures;
         f.rss_10k_kb = peak_rss_kb(&child);
         stop(&mut child);
         f.warm_per_second = warm_runs as f64 / elapsed.as_secs_f64();
         f.warm_latency_us = elapsed.as_secs_f64() * 1e6 / warm_runs as f64;
-        let lambda_dir = root.join("target/lambda").join(subject.name);
-        f.zip_bytes = file_size(&lambda_dir.join("bootstrap.zip"));
-        f.bootstrap_bytes = zipped_size(&lambda_dir.join("bootstrap.zip"));
+        let zip = run.zips.join(run.subject.name).join("bootstrap.zip");
+        f.zip_bytes = file_size(&zip);
+        f.bootstrap_bytes = zipped_size(&zip);
     }
-    let results: Vec<(&Subject, Figures)> = SUBJECTS.iter().zip(figures).collect();
-    let report = report(&results, cold_runs, warm_runs);
+    let (current_runs, baseline_runs): (Vec<Run>, Vec<Run>) =
+        runs.into_iter().partition(|run| run.label.is_none());
+    let mut report = report(&current_runs, cold_runs, warm_runs);
+    if let Some(baseline) = &baseline {
+        report.push_str(&compare(&current_runs, &baseline_runs, baseline));
+    }
     print!("{report}");
     let notes = std::fs::read_to_string(root.join("bench/NOTES.md")).unwrap_or_default();
     std::fs::write(root.join("BENCHMARKS.md"), format!("{report}\n{notes}")).unwrap();
     eprintln!("wrote BENCHMARKS.md");
+}
+
+/// Where one build's binaries (this machine) and zips (arm64) are.
+struct Build {
+    /// None for the working tree's build; the revision for a baseline.
+    label: Option<String>,
+    binaries: PathBuf,
+    zips: PathBuf,
+}
+
+/// One function of one build, and what was measured of it.
+struct Run {
+    subject: &'static Subject,
+    label: Option<String>,
+    binary: PathBuf,
+    zips: PathBuf,
+    event: Bytes,
+    figures: Figures,
+}
+
+impl Run {
+    fn new(subject: &'static Subject, root: &Path, binary: PathBuf, build: &Build) -> Run {
+        let event = std::fs::read(root.join("events").join(format!("{}.json", subject.event)))
+            .expect("the function's sample event");
+        Run {
+            subject,
+            label: build.label.clone(),
+            binary,
+            zips: build.zips.clone(),
+            event: Bytes::from(event),
+            figures: Figures::default(),
+        }
+    }
+
+    fn name(&self) -> String {
+        match &self.label {
+            None => self.subject.name.to_owned(),
+            Some(label) => format!("{} at {label}", self.subject.name),
+        }
+    }
+
+    fn queue_event(&self, emulator: &Emulator) {
+        emulator.queue(self.event.clone());
+    }
+}
+
+/// The budget: each function's cold start within this fraction of the
+/// baseline's, measured in the same run, and its zip under `ZIP_BUDGET`.
+const COLD_START_BUDGET: f64 = 0.10;
+const ZIP_BUDGET: u64 = 3_000_000;
+
+fn compare(current: &[Run], baseline: &[Run], build: &Build) -> String {
+    let label = build.label.as_deref().unwrap_or("baseline");
+    let mb = |b: Option<u64>| b.map_or("n/a".to_owned(), |b| format!("{:.2} MB", b as f64 / 1e6));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n## Before and after (baseline: {label}, built and measured in the same run)\n"
+    );
+    let _ = writeln!(
+        out,
+        "Budget: cold start within {:.0}% of the baseline's, zip under {}.\n",
+        COLD_START_BUDGET * 100.0,
+        mb(Some(ZIP_BUDGET))
+    );
+    let _ = writeln!(
+        out,
+        "| function | cold start before | after | change | peak RSS before | after | zip before | after | within budget |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for run in current.iter().skip(1) {
+        let after = &run.figures;
+        let after_cold = percentile(&after.cold_ms, 50.0);
+        let zip_ok = after.zip_bytes.is_some_and(|b| b < ZIP_BUDGET);
+        match baseline.iter().find(|b| b.subject.name == run.subject.name) {
+            Some(before) => {
+                let before = &before.figures;
+                let before_cold = percentile(&before.cold_ms, 50.0);
+                let change = after_cold / before_cold - 1.0;
+                let ok = zip_ok && change <= COLD_START_BUDGET;
+                let _ = writeln!(
+                    out,
+                    "| {} | {:.2} ms | {:.2} ms | {:+.1}% | {:.1} MB | {:.1} MB | {} | {} | {} |",
+                    run.subject.name,
+                    before_cold,
+                    after_cold,
+                    change * 100.0,
+                    before.rss_10k_kb as f64 / 1024.0,
+                    after.rss_10k_kb as f64 / 1024.0,
+                    mb(before.zip_bytes),
+                    mb(after.zip_bytes),
+                    if ok { "yes" } else { "**no**" },
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "| {} | (not in {label}) | {:.2} ms | | | {:.1} MB | | {} | {} |",
+                    run.subject.name,
+                    after_cold,
+                    after.rss_10k_kb as f64 / 1024.0,
+                    mb(after.zip_bytes),
+                    if zip_ok { "yes (zip)" } else { "**no**" },
+                );
+            }
+        }
+    }
+    out
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -252,8 +378,8 @@ fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank]
 }
 
-fn report(results: &[(&Subject, Figures)], cold_runs: usize, warm_runs: usize) -> String {
-    let floor = percentile(&results[0].1.cold_ms, 50.0);
+fn report(results: &[Run], cold_runs: usize, warm_runs: usize) -> String {
+    let floor = percentile(&results[0].figures.cold_ms, 50.0);
     let mb = |b: Option<u64>| b.map_or("n/a".to_owned(), |b| format!("{:.2} MB", b as f64 / 1e6));
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
@@ -272,7 +398,12 @@ fn report(results: &[(&Subject, Figures)], cold_runs: usize, warm_runs: usize) -
         "| function | cold start median | p90 | × floor | init median | 1st invocation | 2nd invocation |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for (subject, f) in results {
+    for Run {
+        subject,
+        figures: f,
+        ..
+    } in results
+    {
         let median = percentile(&f.cold_ms, 50.0);
         let _ = writeln!(
             out,
@@ -297,7 +428,12 @@ fn report(results: &[(&Subject, Figures)], cold_runs: usize, warm_runs: usize) -
         group_thousands(warm_runs)
     );
     let _ = writeln!(out, "|---|---|---|---|---|");
-    for (subject, f) in results {
+    for Run {
+        subject,
+        figures: f,
+        ..
+    } in results
+    {
         let _ = writeln!(
             out,
             "| {} | {:.0} | {:.0} µs | {:.1} MB | {:.1} MB |",
@@ -311,7 +447,12 @@ fn report(results: &[(&Subject, Figures)], cold_runs: usize, warm_runs: usize) -
     let _ = writeln!(out, "\n## Size (arm64)\n");
     let _ = writeln!(out, "| function | bootstrap | zip |");
     let _ = writeln!(out, "|---|---|---|");
-    for (subject, f) in results {
+    for Run {
+        subject,
+        figures: f,
+        ..
+    } in results
+    {
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
