@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev token test coverage setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline
+.PHONY: dev token test coverage setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
@@ -79,7 +79,9 @@ smoke:
 	cargo run --quiet --release -p smoke -- "$(API_URL)"
 
 ## Delivery steps (they talk to AWS; see scripts/deliver.sh and README "Delivery")
-package deploy-packaged publish-web smoke-deployed release-gate pipeline:
+package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel:
 	scripts/deliver.sh $@
 
 ## Deploy the pipeline of a stage: make pipeline STAGE=dev CONNECTION_ARN=... REPOSITORY=owner/name
+## [SLACK_WORKSPACE_ID=... SLACK_CHANNEL_ID=... | TEAMS_TEAM_ID=... TEAMS_CHANNEL_ID=... TEAMS_TENANT_ID=...]
+## (the channel also subscribes every pipeline's news: make team-channel alone does only that)

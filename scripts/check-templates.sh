@@ -9,7 +9,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
-templates=(template.yaml stacks/*.yaml cicd/pipeline.yaml)
+templates=(template.yaml stacks/*.yaml cicd/pipeline.yaml cicd/team-channel.yaml)
 
 for t in "${templates[@]}"; do
   log "sam validate --lint $t"

@@ -113,9 +113,34 @@ case "${1:-}" in
     sam deploy --template-file cicd/pipeline.yaml --stack-name "birthdays-pipeline-$STAGE" \
       --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
       --parameter-overrides "Stage=$STAGE" "Branch=$branch" "FullRepositoryId=$REPOSITORY" \
-        "ConnectionArn=$CONNECTION_ARN" "OwnerEmail=$email" \
+        "ConnectionArn=$CONNECTION_ARN" "OwnerEmail=$email"
+    # A channel given: subscribe it to this pipeline's topic too. None given:
+    # the team channel stays as it is.
+    if [ -n "${SLACK_CHANNEL_ID:-}${TEAMS_CHANNEL_ID:-}" ]; then "$0" team-channel; fi
+    ;;
+  team-channel)
+    # One AWS Chatbot configuration per channel and account: every pipeline's
+    # topic in this account and region goes into the one stack.
+    if [ -z "${SLACK_WORKSPACE_ID:-}${SLACK_CHANNEL_ID:-}${TEAMS_TEAM_ID:-}${TEAMS_CHANNEL_ID:-}${TEAMS_TENANT_ID:-}" ]; then
+      echo "error: name the channel: SLACK_WORKSPACE_ID and SLACK_CHANNEL_ID, or TEAMS_TEAM_ID, TEAMS_CHANNEL_ID and TEAMS_TENANT_ID" >&2
+      exit 2
+    fi
+    topics=()
+    for stage in dev staging prod; do
+      topic=$(aws cloudformation describe-stacks --stack-name "birthdays-pipeline-$stage" \
+        --query "Stacks[0].Outputs[?OutputKey=='NotificationTopicArn'].OutputValue" --output text 2>/dev/null || true)
+      if [ -n "$topic" ] && [ "$topic" != None ]; then topics+=("$topic"); fi
+    done
+    if [ "${#topics[@]}" -eq 0 ]; then
+      echo "error: no pipeline in this account and region yet: run make pipeline first" >&2
+      exit 1
+    fi
+    log "Team channel for the pipelines' news: ${topics[*]}"
+    aws cloudformation deploy --template-file cicd/team-channel.yaml --stack-name birthdays-team-channel \
+      --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+      --parameter-overrides "NewsTopicArns=$(IFS=,; echo "${topics[*]}")" \
         "SlackWorkspaceId=${SLACK_WORKSPACE_ID:-}" "SlackChannelId=${SLACK_CHANNEL_ID:-}" \
         "TeamsTeamId=${TEAMS_TEAM_ID:-}" "TeamsChannelId=${TEAMS_CHANNEL_ID:-}" "TeamsTenantId=${TEAMS_TENANT_ID:-}"
     ;;
-  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline" >&2; exit 2 ;;
+  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline|team-channel" >&2; exit 2 ;;
 esac

@@ -424,15 +424,20 @@ impl Reporter {
                 .location()
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
                 .unwrap_or_else(|| "an unknown place".to_owned());
+            // try_lock: the panic may have struck while this very thread
+            // held the lock; the report then goes without the invocation.
             let invocation = CURRENT
-                .lock()
+                .try_lock()
                 .map(|current| current.clone())
                 .unwrap_or_default()
                 .unwrap_or_default();
             let reporter = reporter.clone();
             // The panicking thread may be the function's runtime: send from a
-            // thread with a runtime and client of its own, and wait for it.
-            let sent = std::thread::spawn(move || {
+            // thread with a runtime and client of its own, and wait for it,
+            // but not for ever: should it block (on a lock the panicking
+            // thread holds, say), the process still ends.
+            let (done, finished) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build();
@@ -444,8 +449,9 @@ impl Reporter {
                     });
                     log_outcome(&event_id, result);
                 }
+                let _ = done.send(());
             });
-            let _ = sent.join();
+            let _ = finished.recv_timeout(SEND_TIMEOUT + std::time::Duration::from_secs(1));
             REPORTING_PANIC.store(false, std::sync::atomic::Ordering::SeqCst);
         }));
     }

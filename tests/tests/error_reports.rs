@@ -95,7 +95,7 @@ async fn a_sentry_that_never_answers_holds_the_answer_up_no_longer_than_the_limi
 
     let took = started.elapsed();
     assert!(
-        took >= SEND_TIMEOUT && took < SEND_TIMEOUT + Duration::from_secs(1),
+        took >= SEND_TIMEOUT && took < SEND_TIMEOUT + Duration::from_secs(3),
         "gave up after {took:?}; the limit is {SEND_TIMEOUT:?}"
     );
     drop(black_hole);
@@ -120,7 +120,8 @@ async fn a_sentry_that_refuses_or_is_not_there_changes_nothing_and_is_quick() {
     for dsn in [over_quota, nobody] {
         let started = Instant::now();
         reporter_to(&dsn).report(&invocation(), &failure).await;
-        assert!(started.elapsed() < Duration::from_secs(1), "{dsn}");
+        // Well under the limit a silent Sentry costs.
+        assert!(started.elapsed() < SEND_TIMEOUT / 2, "{dsn}");
     }
     assert_eq!(receiver.received().len(), 1, "the refused event arrived");
 }
@@ -165,13 +166,19 @@ fn an_invocation_names_the_caller_else_the_path_and_never_what_is_not_a_username
 
 #[tokio::test]
 async fn without_a_secret_named_nothing_is_set_up() {
-    if std::env::var_os(DSN_SECRET_VARIABLE).is_some() {
-        return; // This process was given one on purpose.
+    // Nothing but the one variable is looked at: no region, credentials or
+    // endpoint, so no client is built and nothing is read.
+    for unset in [None, Some(""), Some("  ")] {
+        let reporter = Reporter::from_lookup("server_time", |name| {
+            assert_eq!(
+                name, DSN_SECRET_VARIABLE,
+                "read {name} without a secret named"
+            );
+            unset.map(str::to_owned)
+        })
+        .await;
+        assert!(reporter.is_none(), "a reporter for {unset:?}");
     }
-    assert!(
-        Reporter::from_env("server_time").await.is_none(),
-        "no reporter, no panic hook, nothing read"
-    );
 }
 
 /// The local API's functions run with `SENTRY_DSN_SECRET` naming a secret in

@@ -354,6 +354,46 @@ fn the_monitoring_stack_watches_the_metrics_the_functions_emit() {
     }
 }
 
+/// CloudWatch alarms cannot publish to a topic encrypted with the AWS managed
+/// `alias/aws/sns` key (its policy cannot grant them the key): the alarms'
+/// topic has a key of its own that lets this account's alarms use it.
+#[test]
+fn alarms_can_publish_to_their_encrypted_topic() {
+    let monitoring = load("stacks/monitoring.yaml");
+    let mut topics = BTreeSet::new();
+    for (id, resource) in resources(&monitoring) {
+        if resource["Type"] != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let actions = resource["Properties"]["AlarmActions"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{id} notifies nobody"));
+        for action in actions {
+            let (tag, topic) = intrinsic(action).unwrap_or_else(|| panic!("{id}: {action:?}"));
+            assert_eq!(tag, "!Ref", "{id}");
+            topics.insert(topic.as_str().unwrap().to_owned());
+        }
+    }
+    assert!(!topics.is_empty(), "no alarm found");
+    for topic in topics {
+        let key = &monitoring["Resources"][topic.as_str()]["Properties"]["KmsMasterKeyId"];
+        let (tag, key) = intrinsic(key)
+            .unwrap_or_else(|| panic!("{topic} is encrypted with {key:?}, not a key of the stack"));
+        assert_eq!(tag, "!Ref", "{topic}");
+        let policy = &monitoring["Resources"][key.as_str().unwrap()]["Properties"]["KeyPolicy"];
+        let grants_alarms = policy["Statement"].as_sequence().unwrap().iter().any(|s| {
+            s["Effect"] == "Allow"
+                && s["Principal"]["Service"] == "cloudwatch.amazonaws.com"
+                && serde_norway::to_string(&s["Action"])
+                    .is_ok_and(|a| a.contains("kms:GenerateDataKey") && a.contains("kms:Decrypt"))
+        });
+        assert!(
+            grants_alarms,
+            "{topic}'s key does not let CloudWatch alarms publish"
+        );
+    }
+}
+
 #[test]
 fn no_function_filters_out_the_info_lines_that_carry_its_metrics() {
     for (id, resource) in resources(&load("stacks/functions.yaml")) {
@@ -1138,7 +1178,7 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
         .iter()
         .filter_map(|s| s.as_str().map(str::to_owned))
         .collect();
-    for state in ["STARTED", "SUCCEEDED", "FAILED"] {
+    for state in ["STARTED", "SUCCEEDED", "FAILED", "STOPPED", "CANCELED"] {
         assert!(states.iter().any(|s| s == state), "stage news on {state}");
     }
     let approval = resource("ApprovalNews");
@@ -1335,11 +1375,12 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
     let (title, description) = chatbot_notification(&published[0], EXECUTION);
     assert_eq!(
         title,
-        "birthdays prod: release waiting for approval (0123abc)"
+        "birthdays prod: release at the approval gate (0123abc)"
     );
     assert!(
         description.starts_with(
-            "Stage ReleaseGate, action Approve: outside the release window a person approves: \
+            "Stage ReleaseGate, action Approve: inside the release window it is approved by itself, \
+             outside it a person approves: \
              https://eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/birthdays-pipeline-dev/view?region=eu-west-1\n"
         ),
         "{description}"
@@ -1347,17 +1388,39 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
     assert!(description.contains(&format!("Commit {COMMIT}: {}", first_line)));
     assert!(description.ends_with(&link), "{description}");
 
-    // E-mail keeps working; a chat channel only where one is configured.
+    // E-mail keeps working without a chat channel.
     assert_eq!(
         pipeline["Resources"]["OwnerSubscription"]["Properties"]["Protocol"],
         "email"
     );
-    assert_eq!(
-        pipeline["Resources"]["SlackChannel"]["Condition"],
-        "HasSlack"
+    // AWS Chatbot takes one configuration per channel and account: no
+    // pipeline makes its own; the one team-channel stack subscribes the
+    // topic every pipeline names in its outputs.
+    assert!(
+        !resources(&pipeline).any(|(_, r)| r["Type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("AWS::Chatbot::"))),
+        "a pipeline creates a Chatbot configuration of its own"
     );
     assert_eq!(
-        pipeline["Resources"]["TeamsChannel"]["Condition"],
-        "HasTeams"
+        reference(&pipeline["Outputs"]["NotificationTopicArn"]["Value"]),
+        Some(("!Ref".to_owned(), "NotificationTopic".into()))
+    );
+    let channel = load("cicd/team-channel.yaml");
+    for (id, condition) in [("SlackChannel", "HasSlack"), ("TeamsChannel", "HasTeams")] {
+        let resource = &channel["Resources"][id];
+        assert_eq!(resource["Condition"], condition, "{id}");
+        assert_eq!(
+            intrinsic(&resource["Properties"]["SnsTopicArns"]).map(|(tag, arg)| (tag, arg.clone())),
+            Some(("!Ref".to_owned(), "NewsTopicArns".into())),
+            "{id} posts every pipeline's news"
+        );
+    }
+    let deliver = std::fs::read_to_string(workspace_root().join("scripts/deliver.sh")).unwrap();
+    assert!(
+        deliver.contains(
+            "--query \"Stacks[0].Outputs[?OutputKey=='NotificationTopicArn'].OutputValue\""
+        ),
+        "make team-channel reads each pipeline's topic from its outputs"
     );
 }
