@@ -21,7 +21,8 @@
 //! panicking thread, before the process aborts: the hook logs the panic as
 //! the standard one does, then sends the event from a thread of its own
 //! (with a client of its own, since the function's runtime is the one
-//! panicking) and waits for it, at most [`SEND_TIMEOUT`]. What it cannot
+//! panicking) and waits for it: the sending takes at most [`SEND_TIMEOUT`],
+//! the wait a second more, whatever blocks. What it cannot
 //! report is a death that is not a panic: Lambda's timeout, running out of
 //! memory, or an abort in foreign code.
 
