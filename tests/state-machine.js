@@ -9,13 +9,14 @@
 // request: {"definition": {...}, "runs": [{"input": ..., "results": {
 //   "<Task Resource>": {"result": ...} | {"error": "Name", "cause": "..."}}}]}
 // prints:  {"jsonata": "<version>", "runs": [{"calls": [{"state", "resource",
-//   "arguments"}], "output": ...}]}
+//   "arguments"}], "output": ..., "ended": "<the last state>"}]}
 //
 // What Step Functions does differently from plain JSONata, and so here too:
 // `$parse` deserializes JSON, `$eval` is not available, an expression that
 // yields nothing is an error, and expressions see `$states` but no context
-// value (`$`). Only Task states with Next or End, and Catch, are modelled:
-// enough for the pipeline's deployment news. Retries are not modelled; an
+// value (`$`), and a Choice's Condition must be a boolean. Only Task states
+// (Next or End, and Catch), Choice and Succeed states are modelled: enough
+// for the pipeline's deployment news. Retries are not modelled; an
 // error no Catch matches, or any expression error, fails the run.
 "use strict";
 
@@ -89,7 +90,28 @@ async function run(definition, input, results) {
   for (let steps = 0; steps < 100; steps++) {
     const state = definition.States[name];
     if (!state) throw new Error(`no state ${name}`);
-    if (state.Type !== "Task") throw new Error(`${name}: only Task states are modelled`);
+    if (state.Type === "Succeed") {
+      const output = await evaluate(state.Output ?? "{% $states.input %}", { input: stateInput }, `${name}.Output`);
+      return { calls, output, ended: name };
+    }
+    if (state.Type === "Choice") {
+      let next = state.Default;
+      for (const [i, choice] of (state.Choices ?? []).entries()) {
+        const holds = await evaluate(choice.Condition, { input: stateInput }, `${name}.Choices[${i}].Condition`);
+        if (typeof holds !== "boolean") {
+          throw new Error(`${name}.Choices[${i}].Condition: States.QueryEvaluationError: not a boolean: ${JSON.stringify(holds)}`);
+        }
+        if (holds) {
+          next = choice.Next;
+          break;
+        }
+      }
+      if (next === undefined) throw new Error(`${name}: States.NoChoiceMatched`);
+      stateInput = await evaluate(state.Output ?? "{% $states.input %}", { input: stateInput }, `${name}.Output`);
+      name = next;
+      continue;
+    }
+    if (state.Type !== "Task") throw new Error(`${name}: only Task, Choice and Succeed states are modelled`);
     const args = await evaluate(state.Arguments ?? {}, { input: stateInput }, `${name}.Arguments`);
     calls.push({ state: name, resource: state.Resource, arguments: args });
     const answer = results[state.Resource];
@@ -114,7 +136,7 @@ async function run(definition, input, results) {
       );
       next = state.End ? undefined : state.Next;
     }
-    if (next === undefined) return { calls, output };
+    if (next === undefined) return { calls, output, ended: name };
     name = next;
     stateInput = output;
   }

@@ -1005,6 +1005,7 @@ fn every_api_route_reaches_the_api_through_cloudfront_uncached_with_its_token() 
 }
 
 const GET_PIPELINE_EXECUTION: &str = "arn:aws:states:::aws-sdk:codepipeline:getPipelineExecution";
+const GET_PIPELINE_STATE: &str = "arn:aws:states:::aws-sdk:codepipeline:getPipelineState";
 const SNS_PUBLISH: &str = "arn:aws:states:::sns:publish";
 const NEWS_TOPIC: &str = "arn:aws:sns:eu-west-1:111122223333:birthdays-pipeline-news";
 
@@ -1032,11 +1033,11 @@ fn news_definition(pipeline: &Value, stage: &str) -> serde_json::Value {
 
 /// Each `(event, service results)` run through `definition` by
 /// tests/state-machine.js with the jsonata package in .tools/node: the
-/// arguments of each run's SNS Publish call.
+/// arguments of each run's SNS Publish call, if it made one.
 fn publish_news(
     definition: &serde_json::Value,
     runs: &[(serde_json::Value, serde_json::Value)],
-) -> Vec<serde_json::Value> {
+) -> Vec<Option<serde_json::Value>> {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
@@ -1095,8 +1096,11 @@ fn publish_news(
                 .iter()
                 .filter(|c| c["resource"] == SNS_PUBLISH)
                 .collect();
-            assert_eq!(publish.len(), 1, "one message per event: {calls:?}");
-            publish[0]["arguments"].clone()
+            assert!(
+                publish.len() <= 1,
+                "one message per event at most: {calls:?}"
+            );
+            publish.first().map(|call| call["arguments"].clone())
         })
         .collect()
 }
@@ -1181,12 +1185,28 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
     for state in ["STARTED", "SUCCEEDED", "FAILED", "STOPPED", "CANCELED"] {
         assert!(states.iter().any(|s| s == state), "stage news on {state}");
     }
+    // The approval news waits for the window check, which approves a
+    // release inside the window itself: the gate's actions by their names.
     let approval = resource("ApprovalNews");
     assert_eq!(approval["Condition"], "IsProd");
+    let pattern = &approval["Properties"]["EventPattern"]["detail"];
     assert_eq!(
-        approval["Properties"]["EventPattern"]["detail"]["type"]["category"][0],
-        "Approval"
+        (&pattern["stage"][0], &pattern["action"][0]),
+        (&Value::from("ReleaseGate"), &Value::from("WindowCheck"))
     );
+    assert_eq!(
+        pattern["state"],
+        serde_norway::from_str::<Value>("[SUCCEEDED, FAILED]").unwrap()
+    );
+    let gate = serde_norway::to_string(&resource("Pipeline")["Properties"]["Stages"]).unwrap();
+    for name in [
+        "Name: ReleaseGate",
+        "Name: Approve",
+        "Category: Approval",
+        "Name: WindowCheck",
+    ] {
+        assert!(gate.contains(name), "the pipeline has no {name}");
+    }
 
     // An Express state machine of two service calls, and roles that allow
     // exactly those.
@@ -1216,6 +1236,11 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
         scalar(&grant("codepipeline:GetPipelineExecution")["Resource"]),
         Some("arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"),
         "this pipeline's executions only"
+    );
+    assert_eq!(
+        scalar(&grant("codepipeline:GetPipelineState")["Resource"]),
+        Some("arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"),
+        "this pipeline's state only"
     );
     assert_eq!(
         reference(&grant("sns:Publish")["Resource"]),
@@ -1310,7 +1335,7 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
     let published = publish_news(&news_definition(&pipeline, "dev"), &runs);
     let news: Vec<(String, String)> = published
         .iter()
-        .map(|p| chatbot_notification(p, EXECUTION))
+        .map(|p| chatbot_notification(p.as_ref().expect("news of every stage event"), EXECUTION))
         .collect();
 
     for ((title, description), state) in
@@ -1359,34 +1384,102 @@ fn deployment_news_reach_the_team_channel_as_chatbot_notifications_with_stage_an
     }
     assert_eq!(news[8].0, "birthdays dev: SmokeTest FAILED");
 
-    // The approval a prod release waits for: where to approve, and what.
-    let approval_event = event(
+    // A prod release outside the release window: the window check has
+    // succeeded and this execution's approval is still open.
+    let window_checked = event(
         "CodePipeline Action Execution State Change",
         json!({
-            "stage": "ReleaseGate", "action": "Approve", "state": "STARTED", "region": "eu-west-1",
-            "type": {"owner": "AWS", "provider": "Manual", "category": "Approval", "version": "1"},
+            "stage": "ReleaseGate", "action": "WindowCheck", "state": "SUCCEEDED", "region": "eu-west-1",
+            "type": {"owner": "AWS", "provider": "CodeBuild", "category": "Build", "version": "1"},
             "version": 3.0,
         }),
     );
+    // GetPipelineState's answer: the gate's stage in `execution`, its
+    // approval in `approval` (InProgress, Succeeded...).
+    let gate = |execution: &str, approval: &str| {
+        let mut results = revision(&github);
+        results[GET_PIPELINE_STATE] = json!({"result": {"PipelineName": "birthdays-pipeline-dev", "StageStates": [
+            {"StageName": "Build", "LatestExecution": {"PipelineExecutionId": EXECUTION, "Status": "Succeeded"}},
+            {"StageName": "ReleaseGate",
+             "LatestExecution": {"PipelineExecutionId": execution, "Status": "InProgress"},
+             "ActionStates": [
+                {"ActionName": "Approve", "LatestExecution": {"Status": approval, "Token": "t"}},
+                {"ActionName": "WindowCheck", "LatestExecution": {"Status": "Succeeded"}},
+             ]},
+        ]}});
+        results
+    };
+    let mut gate_unreadable = revision(&github);
+    gate_unreadable[GET_PIPELINE_STATE] =
+        json!({"error": "CodePipeline.PipelineNotFoundException", "cause": "gone"});
     let published = publish_news(
         &news_definition(&pipeline, "prod"),
-        &[(approval_event, revision(&github))],
+        &[
+            (window_checked.clone(), gate(EXECUTION, "InProgress")),
+            // Inside the window the check approved it: no news.
+            (window_checked.clone(), gate(EXECUTION, "Succeeded")),
+            // The open approval is another (newer) execution's: not this one's news.
+            (
+                window_checked.clone(),
+                gate("another-execution", "InProgress"),
+            ),
+            // The state cannot be read: better told once too often.
+            (window_checked.clone(), gate_unreadable),
+            // The check itself failed: the approval waits for a person all the same.
+            (
+                {
+                    let mut failed = window_checked;
+                    failed["detail"]["state"] = "FAILED".into();
+                    failed
+                },
+                gate(EXECUTION, "InProgress"),
+            ),
+        ],
     );
-    let (title, description) = chatbot_notification(&published[0], EXECUTION);
+    assert!(
+        published[1].is_none(),
+        "approved inside the window, yet news"
+    );
+    assert!(
+        published[2].is_none(),
+        "another execution's approval, yet news"
+    );
+    for publish in [&published[0], &published[3]] {
+        let (title, description) = chatbot_notification(
+            publish.as_ref().expect("news of a waiting release"),
+            EXECUTION,
+        );
+        assert_eq!(
+            title,
+            "birthdays prod: release waiting for approval (0123abc)"
+        );
+        assert!(
+            description.starts_with(
+                "Stage ReleaseGate: outside the release window (cicd/release-window.json) a person \
+                 approves the release, action Approve: \
+                 https://eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/birthdays-pipeline-dev/view?region=eu-west-1\n"
+            ),
+            "{description}"
+        );
+        assert!(description.contains(&format!("Commit {COMMIT}: {}", first_line)));
+        assert!(description.ends_with(&link), "{description}");
+    }
+
+    let (title, description) = chatbot_notification(
+        published[4].as_ref().expect("news of a failed check"),
+        EXECUTION,
+    );
     assert_eq!(
         title,
-        "birthdays prod: release at the approval gate (0123abc)"
+        "birthdays prod: release waiting for approval (0123abc)"
     );
     assert!(
         description.starts_with(
-            "Stage ReleaseGate, action Approve: inside the release window it is approved by itself, \
-             outside it a person approves: \
-             https://eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/birthdays-pipeline-dev/view?region=eu-west-1\n"
+            "Stage ReleaseGate: the release window check failed (see its log), so a person \
+             approves the release, action Approve: "
         ),
         "{description}"
     );
-    assert!(description.contains(&format!("Commit {COMMIT}: {}", first_line)));
-    assert!(description.ends_with(&link), "{description}");
 
     // E-mail keeps working without a chat channel.
     assert_eq!(
