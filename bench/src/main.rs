@@ -240,7 +240,6 @@ const ZIP_BUDGET: u64 = 3_000_000;
 
 fn compare(current: &[Run], baseline: &[Run], build: &Build) -> String {
     let label = build.label.as_deref().unwrap_or("baseline");
-    let mb = |b: Option<u64>| b.map_or("n/a".to_owned(), |b| format!("{:.2} MB", b as f64 / 1e6));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -380,7 +379,6 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 
 fn report(results: &[Run], cold_runs: usize, warm_runs: usize) -> String {
     let floor = percentile(&results[0].figures.cold_ms, 50.0);
-    let mb = |b: Option<u64>| b.map_or("n/a".to_owned(), |b| format!("{:.2} MB", b as f64 / 1e6));
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
     let _ = writeln!(
@@ -462,6 +460,11 @@ fn report(results: &[Run], cold_runs: usize, warm_runs: usize) -> String {
         );
     }
     out
+}
+
+/// A size in megabytes, or n/a where the file was not there.
+fn mb(bytes: Option<u64>) -> String {
+    bytes.map_or("n/a".to_owned(), |b| format!("{:.2} MB", b as f64 / 1e6))
 }
 
 fn today_utc() -> String {
