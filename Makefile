@@ -9,7 +9,6 @@ SHELL := /bin/bash
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
 ## without tokens or ownership rules
 dev:
-	scripts/setup.sh dev
 	scripts/local-api.sh serve
 
 ## Print an access token of the running `make dev`'s user pool, and nothing
@@ -33,7 +32,6 @@ test:
 ## Every test once, instrumented: line coverage of shared/ and functions/,
 ## HTML in target/coverage/html/, failing under the limit in scripts/coverage.sh
 coverage:
-	scripts/setup.sh coverage
 	scripts/coverage.sh
 
 ## Install every pinned tool into .tools/ (make test installs them itself)
@@ -42,23 +40,24 @@ setup:
 
 ## Build the release binaries for Lambda (provided.al2023, arm64) and print their sizes
 build:
-	scripts/setup.sh build
 	scripts/build.sh
 
 fmt:
+	scripts/setup.sh rustfmt
 	cargo fmt --all
 
 lint:
+	scripts/setup.sh clippy
 	cargo clippy --workspace --all-targets -- -D warnings
 
 clean:
 	scripts/local-api.sh stop || true
-	rm -rf target .aws-sam .local
+	cargo clean
+	rm -rf .aws-sam .local
 
 ## Measure cold start, warm throughput, memory and size; writes BENCHMARKS.md
 ## (make bench BASELINE=<revision>: also that revision's functions, before and after)
 bench:
-	scripts/setup.sh bench
 	scripts/bench.sh
 
 ## The property tests with many more inputs (FUZZ_CASES, default 100000)
@@ -67,7 +66,6 @@ fuzz:
 
 ## The full load test against a local API of its own (bounded; prints the figures)
 load:
-	scripts/setup.sh dev
 	scripts/load.sh
 
 ## Regenerate the README's architecture diagram from the templates

@@ -4,12 +4,14 @@
 # the handlers' own cost (criterion), and writes BENCHMARKS.md.
 #
 # `make bench BASELINE=<revision>` also builds the functions as they were at
-# that revision (its own tree and target folder under target/bench-baseline)
+# that revision (its own tree and target folder under $TARGET_DIR/bench-baseline)
 # and measures them in the same run, interleaved: BENCHMARKS.md then shows
 # before and after against the budget (cold start within 10%, zip < 3 MB).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+# dynalite (node) is the bench's DynamoDB API.
+need lambda node arm64
 functions=(floor); for d in functions/*/; do functions+=("$(basename "$d")"); done
 pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 
@@ -20,8 +22,8 @@ cargo lambda build --release --arm64 --output-format zip "${pkgs[@]}"
 
 if [ -n "${BASELINE:-}" ]; then
   revision="$(git rev-parse --short "$BASELINE^{commit}")"
-  baseline="$ROOT/target/bench-baseline"
-  log "Building the baseline $revision (release and arm64 zips, in target/bench-baseline)"
+  baseline="$TARGET_DIR/bench-baseline"
+  log "Building the baseline $revision (release and arm64 zips, in ${baseline#"$ROOT/"})"
   # Extracted once per revision: cargo then finds it built on later runs.
   if [ "$(cat "$baseline/src/.revision" 2>/dev/null)" != "$revision" ]; then
     rm -rf "$baseline/src" "$baseline/target/lambda"
@@ -40,7 +42,7 @@ if [ -n "${BASELINE:-}" ]; then
 fi
 
 log "Measuring cold starts, warm invocations and memory"
-target/release/bench
+"$TARGET_DIR/release/bench"
 
 log "Measuring the handlers' own cost (criterion)"
 cargo bench -p bench --bench handlers -- --warm-up-time 1 --measurement-time 3 2>/dev/null | tee .local/criterion.txt

@@ -4,6 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+need lambda arm64
 
 functions=(); for d in functions/*/; do functions+=("$(basename "$d")"); done
 pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
@@ -11,7 +12,7 @@ log "cargo lambda build --release --arm64 (${functions[*]})"
 cargo lambda build --release --arm64 --output-format zip "${pkgs[@]}"
 printf '%-16s %12s %12s\n' function bootstrap zip
 for f in "${functions[@]}"; do
-  dir="target/lambda/$f"
+  dir="$TARGET_DIR/lambda/$f"
   raw=$(unzip -l "$dir/bootstrap.zip" | awk '/bootstrap$/ {print $1}')
   printf '%-16s %12s %12s\n' "$f" "$raw" "$(stat -c %s "$dir/bootstrap.zip")"
 done

@@ -5,6 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+# cargo deny runs offline: every crate of Cargo.lock must be fetched first.
+need checks deny crates
 
 log "detect-secrets on every tracked and new file"
 git ls-files -z --cached --others --exclude-standard \

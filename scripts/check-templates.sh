@@ -7,7 +7,9 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+need sam checks lambda arm64
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
+started=$SECONDS
 
 templates=(template.yaml stacks/*.yaml cicd/pipeline.yaml cicd/team-channel.yaml)
 
@@ -36,7 +38,9 @@ checkov --skip-download --quiet --compact --framework github_actions -d .github
 log "sam build (arm64, cargo-lambda with zig, no Docker; unoptimised release profile)"
 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off \
 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=true \
-CARGO_TARGET_DIR="$ROOT/target/template-check" \
+log "Templates linted in $(( SECONDS - started )) s"
+started=$SECONDS
+CARGO_TARGET_DIR="$TARGET_DIR/template-check" \
   sam build --template template.yaml --build-dir .aws-sam/template-check
 # Every AWS::Serverless::Function of the functions stack (generated from
 # the table in tests/src/templates.rs), so a new one needs no edit here.
@@ -48,3 +52,4 @@ for f in $functions; do
   file -b "$file" | grep -q 'ARM aarch64' || { echo "error: $file is not an arm64 executable" >&2; exit 1; }
   printf '  %-22s %s bytes\n' "$f" "$(stat -c %s "$file")"
 done
+log "sam build and its checks took $(( SECONDS - started )) s"

@@ -13,11 +13,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+source scripts/target-dir.sh
 # venv-lambda first: cargo-lambda finds zig as `python3 -m ziglang`.
 export PATH="$ROOT/.tools/venv-lambda/bin:$ROOT/.tools/venv-sam/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
-need() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
+require() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
 stack() { echo "birthdays-$STAGE"; }
 output() { # an output of the stage's stack, or "None"
   aws cloudformation describe-stacks --stack-name "$(stack)" \
@@ -26,8 +27,8 @@ output() { # an output of the stage's stack, or "None"
 
 case "${1:-}" in
   package)
-    need STAGE "dev, staging or prod"; need ARTIFACT_BUCKET "the pipeline's artifact bucket"
-    scripts/setup.sh build && scripts/setup.sh sam
+    require STAGE "dev, staging or prod"; require ARTIFACT_BUCKET "the pipeline's artifact bucket"
+    scripts/setup.sh lambda arm64 sam
     # The real profile (fat LTO, one codegen unit): make test's template
     # check builds a quicker, unoptimised one elsewhere.
     sam build --template template.yaml
@@ -35,15 +36,15 @@ case "${1:-}" in
       --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE"
     ;;
   deploy-packaged)
-    need STAGE "dev, staging or prod"; need ARTIFACT_BUCKET "the pipeline's artifact bucket"
-    need CFN_ROLE_ARN "the CloudFormation role the pipeline stack creates"
+    require STAGE "dev, staging or prod"; require ARTIFACT_BUCKET "the pipeline's artifact bucket"
+    require CFN_ROLE_ARN "the CloudFormation role the pipeline stack creates"
     scripts/setup.sh sam
     sam deploy --template-file packaged.yaml --config-env "$STAGE" --stack-name "$(stack)" \
       --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "packages/$STAGE" --role-arn "$CFN_ROLE_ARN" \
       --no-confirm-changeset --no-fail-on-empty-changeset
     ;;
   publish-web)
-    need STAGE "dev, staging or prod"
+    require STAGE "dev, staging or prod"
     bucket=$(output WebBucketName); distribution=$(output DistributionId)
     pool=$(output UserPoolId); client=$(output UserPoolClientId)
     if [ "$bucket" = None ] || [ "$distribution" = None ]; then
@@ -62,19 +63,19 @@ case "${1:-}" in
       --query Invalidation.Id --output text
     ;;
   smoke-deployed)
-    need STAGE "dev, staging or prod"
+    require STAGE "dev, staging or prod"
     url=$(output ApiUrl); pool=$(output UserPoolId); client=$(output UserPoolClientId)
     web=$(output WebUrl); [ "$web" = "None" ] && web=""
     export WEB_URL="$web"
     if [ "$pool" = "None" ] || [ -z "$pool" ]; then
       echo "The stage has no user pool (Auth=open): smoke checks without a token."
-      target/debug/smoke "$url"
+      "$(built smoke)" "$url"
       exit
     fi
     # The smoke-test user signs in with the password kept in Secrets Manager
     # (the pipeline's build passes it as SMOKE_PASSWORD; by hand:
     # SMOKE_PASSWORD=$(aws secretsmanager get-secret-value --secret-id birthdays-$STAGE/smoke-test-password --query SecretString --output text)).
-    need SMOKE_PASSWORD "the smoke-test user's password, from the secret birthdays-$STAGE/smoke-test-password"
+    require SMOKE_PASSWORD "the smoke-test user's password, from the secret birthdays-$STAGE/smoke-test-password"
     user=Smoketest
     # Created on first use, and given the secret's current password on every
     # run, so rotating the secret needs nothing else.
@@ -92,11 +93,11 @@ case "${1:-}" in
       echo "error: $user got no access token (a challenge such as a new password?): check the user in pool $pool" >&2
       exit 1
     fi
-    SMOKE_TOKEN="$SMOKE_TOKEN" target/debug/smoke "$url"
+    SMOKE_TOKEN="$SMOKE_TOKEN" "$(built smoke)" "$url"
     ;;
   release-gate)
-    need PIPELINE "the pipeline's name"
-    if target/debug/release-gate cicd/release-window.json; then
+    require PIPELINE "the pipeline's name"
+    if "$(built release-gate)" cicd/release-window.json; then
       token=$(aws codepipeline get-pipeline-state --name "$PIPELINE" \
         --query "stageStates[?stageName=='ReleaseGate'].actionStates[?actionName=='Approve'].latestExecution.token | [0][0]" --output text)
       aws codepipeline put-approval-result --pipeline-name "$PIPELINE" --stage-name ReleaseGate \
@@ -105,11 +106,12 @@ case "${1:-}" in
     fi
     ;;
   pipeline)
-    need STAGE "dev, staging or prod"; need CONNECTION_ARN "an AVAILABLE CodeStar connection to GitHub"
-    need REPOSITORY "owner/name on GitHub"
+    require STAGE "dev, staging or prod"; require CONNECTION_ARN "an AVAILABLE CodeStar connection to GitHub"
+    require REPOSITORY "owner/name on GitHub"
     case "$STAGE" in dev) branch=dev ;; staging) branch=staging ;; prod) branch=main ;;
       *) echo "error: STAGE must be dev, staging or prod" >&2; exit 2 ;; esac
     email=$(python3 -c 'import json; print(json.load(open("cicd/owner.json"))["email"])')
+    scripts/setup.sh sam
     sam deploy --template-file cicd/pipeline.yaml --stack-name "birthdays-pipeline-$STAGE" \
       --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
       --parameter-overrides "Stage=$STAGE" "Branch=$branch" "FullRepositoryId=$REPOSITORY" \

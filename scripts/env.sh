@@ -3,7 +3,11 @@
 # address for a region and credentials).
 # The physical path: coverage data records files by it.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-export ROOT
+# The checkout, told to the tools at run time (tests/src/dynamodb.rs,
+# workspace_root): a binary in a shared CARGO_TARGET_DIR may have been built
+# from another clone.
+WORKSPACE_ROOT="$ROOT"
+export ROOT WORKSPACE_ROOT
 # venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
 PATH="$HOME/.cargo/bin:$PATH"
 for tools in node/node_modules/.bin venv-moto/bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
@@ -22,6 +26,8 @@ export SAM_CLI_TELEMETRY=0
 export SAM_CLI_DISABLE_UPDATE_CHECK=1
 export CKV_SKIP_PACKAGE_UPDATE_CHECK=true
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+source "$ROOT/scripts/target-dir.sh"
 
 # The local API.
 export LOCAL_API_PORT="${LOCAL_API_PORT:-3000}"
@@ -45,5 +51,8 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))')
   read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT <<< "$ports"
   export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT
 }
+
+# need GROUP...: installs what the calling script uses (scripts/setup.sh).
+need() { "$ROOT/scripts/setup.sh" "$@"; }
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

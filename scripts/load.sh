@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 use_free_ports
-cargo build --quiet -p api-tests --bin load -p server_time -p put_birthday -p get_user_by_id -p local-gateway
 trap 'scripts/local-api.sh stop' EXIT
+# It installs what it uses and builds every binary, this one's load among them.
 scripts/local-api.sh start
-LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT" target/debug/load
+LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT" "$(built load)"

@@ -65,9 +65,19 @@ check_ports() {
 # One cargo invocation for every binary, from the workspace root without -p:
 # `cargo lambda watch` runs `cargo run --bin <function>` the same way, so it
 # finds them built with the same features instead of building them again.
+# Under `make test` they are already built, instrumented for coverage with
+# clippy's lints (scripts/build-env.sh), and this finds nothing to do.
 build() {
   log "Building the functions, the local gateway, the table tool and local-identity"
   cargo build --quiet --bins
+}
+
+# Installs GROUPs (setup.sh) while cargo builds: neither waits for the other,
+# and on a fresh machine the downloads overlap the compiling.
+need_while_building() { # group...
+  need "$@" & local setup=$!
+  if ! build; then wait "$setup" || true; return 1; fi
+  wait "$setup"
 }
 
 start_dynamodb() { # extra dynalite arguments
@@ -77,7 +87,7 @@ start_dynamodb() { # extra dynalite arguments
   echo $! > "$RUN_DIR/dynalite.pid"
   wait_port "$DYNAMODB_PORT" dynalite 20
   log "Creating table $TABLE_NAME (if absent)"
-  target/debug/create-table
+  "$(built create-table)"
 }
 
 # cognito-local in the data folder $1 (its working directory: it keeps the
@@ -124,7 +134,7 @@ setup_cognito() { # data folder
     return 1
   fi
   log "Setting up the local user pool (created on the first start, then re-used)"
-  setup=$(target/debug/local-identity setup --endpoint "$COGNITO_ENDPOINT" --state "$1/state.json")
+  setup=$("$(built local-identity)" setup --endpoint "$COGNITO_ENDPOINT" --state "$1/state.json")
   while IFS='=' read -r key value; do
     case "$key" in
       user_pool_id) COGNITO_POOL_ID=$value ;;
@@ -173,7 +183,7 @@ start_error_reporting() {
   moto_server -H 127.0.0.1 -p "$SECRETS_PORT" > "$RUN_DIR/moto.log" 2>&1 &
   echo $! > "$RUN_DIR/moto.pid"
   : > "$SENTRY_EVENTS"
-  target/debug/sentry-receiver --port "$SENTRY_PORT" --out "$SENTRY_EVENTS" > "$RUN_DIR/sentry.log" 2>&1 &
+  "$(built sentry-receiver)" --port "$SENTRY_PORT" --out "$SENTRY_EVENTS" > "$RUN_DIR/sentry.log" 2>&1 &
   echo $! > "$RUN_DIR/sentry.pid"
   wait_port "$SECRETS_PORT" moto 30
   wait_port "$SENTRY_PORT" sentry 10
@@ -193,8 +203,8 @@ start_gateway() { # [log file]; without one the output is the terminal's
   local args=(--listen "127.0.0.1:$LOCAL_API_PORT" --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT")
   if [ "$AUTH" = open ]; then args+=(--auth open)
   else args+=(--issuer "$COGNITO_ISSUER" --audience "$COGNITO_CLIENT_ID"); fi
-  if [ -n "${1:-}" ]; then target/debug/local-gateway "${args[@]}" > "$1" 2>&1 &
-  else target/debug/local-gateway "${args[@]}" & fi
+  if [ -n "${1:-}" ]; then "$(built local-gateway)" "${args[@]}" > "$1" 2>&1 &
+  else "$(built local-gateway)" "${args[@]}" & fi
   echo $! > "$RUN_DIR/gateway.pid"
   wait_port "$LOCAL_API_PORT" gateway 20
 }
@@ -280,7 +290,7 @@ case "${1:-}" in
     # Whatever ends this (Ctrl-C, a failed step, a closed terminal), nothing is left running.
     trap 'stop_all' EXIT
     trap 'echo; log "Stopping"; exit 0' INT TERM HUP
-    build
+    need_while_building lambda node
     COGNITO_DIR="$ROOT/.local/cognito/dev"
     [ "$AUTH" = open ] || start_cognito "$COGNITO_DIR"
     mkdir -p "$ROOT/.local/dynamodb"
@@ -296,7 +306,8 @@ case "${1:-}" in
     stop_all
     check_ports start
     trap 'status=$?; [ "$status" = 0 ] || stop_all; exit "$status"' EXIT
-    build
+    # moto: the Secrets Manager API holding the functions' Sentry DSN.
+    need_while_building lambda node moto
     # The tests' own pool, kept between runs (they use new usernames each time).
     COGNITO_DIR="$ROOT/.local/cognito/test"
     [ "$AUTH" = open ] || start_cognito "$COGNITO_DIR"
@@ -323,8 +334,8 @@ case "${1:-}" in
       exit 1
     fi
     # Built with everything else by serve and start; built here only if it is missing.
-    [ -x target/debug/local-identity ] || cargo build --quiet --bins >&2
-    exec target/debug/local-identity token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user "$2" "${@:3}"
+    [ -x "$(built local-identity)" ] || cargo build --quiet --bins >&2
+    exec "$(built local-identity)" token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user "$2" "${@:3}"
     ;;
   *)
     echo "usage: $0 serve|start|stop|token" >&2; exit 2 ;;

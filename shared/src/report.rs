@@ -36,10 +36,10 @@ use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings}
 use aws_smithy_types::body::SdkBody;
 use serde_json::json;
 
-use crate::config::AwsEnvironment;
 use crate::domain::Username;
 use crate::http::ApiGatewayV2httpRequest;
 use crate::secrets::Secrets;
+use aws_config::SdkConfig;
 
 /// The variable naming the secret that holds the DSN (its name or ARN).
 pub const DSN_SECRET_VARIABLE: &str = "SENTRY_DSN_SECRET";
@@ -254,21 +254,26 @@ impl Reporter {
     /// `None` when `SENTRY_DSN_SECRET` is unset. A secret that cannot be read
     /// or a DSN that is not one is logged as an error, and the function runs
     /// without reporting: a broken reporter must not take the API down.
-    pub async fn from_env(function: &'static str) -> Option<Self> {
-        let reporter = Self::from_lookup(function, |name| std::env::var(name).ok()).await?;
+    ///
+    /// `aws`: the SDK's settings where the function has loaded them already;
+    /// otherwise they are loaded here, and only when a secret is named.
+    pub async fn from_env(function: &'static str, aws: Option<&SdkConfig>) -> Option<Self> {
+        let reporter = Self::from_lookup(function, |name| std::env::var(name).ok(), aws).await?;
         reporter.install_panic_hook();
         Some(reporter)
     }
 
-    /// [`Reporter::from_env`] without the panic hook, reading the settings
-    /// through `lookup`, so tests need not touch the process environment.
+    /// [`Reporter::from_env`] without the panic hook, reading its own
+    /// settings through `lookup`, so tests need not touch the process
+    /// environment.
     pub async fn from_lookup(
         function: &'static str,
         lookup: impl Fn(&str) -> Option<String>,
+        aws: Option<&SdkConfig>,
     ) -> Option<Self> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let secret = get(DSN_SECRET_VARIABLE)?;
-        match Self::read_dsn(&secret, &lookup).await {
+        match Self::read_dsn(&secret, aws).await {
             Ok(dsn) => {
                 let release = format!(
                     "{function}@{}",
@@ -287,13 +292,16 @@ impl Reporter {
         }
     }
 
-    async fn read_dsn(
-        secret: &str,
-        lookup: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Dsn, String> {
-        let aws = AwsEnvironment::from_lookup(lookup).map_err(|e| e.to_string())?;
-        let endpoint = AwsEnvironment::endpoint_from_lookup(lookup, "SECRETS_MANAGER");
-        let text = Secrets::connect(&aws, endpoint.as_deref())
+    async fn read_dsn(secret: &str, aws: Option<&SdkConfig>) -> Result<Dsn, String> {
+        let loaded;
+        let aws = match aws {
+            Some(aws) => aws,
+            None => {
+                loaded = crate::aws::load().await.map_err(|e| e.to_string())?;
+                &loaded
+            }
+        };
+        let text = Secrets::connect(aws)
             .text(secret)
             .await
             .map_err(|e| e.to_string())?;

@@ -6,10 +6,6 @@
 //! ARN is granted to, and every read is in CloudTrail.
 
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::config::retry::RetryConfig;
-use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
-
-use crate::config::AwsEnvironment;
 
 /// Why a secret could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -30,20 +26,11 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// `endpoint_url`: `AWS_ENDPOINT_URL_SECRETS_MANAGER` locally, `None` on AWS.
-    pub fn connect(aws: &AwsEnvironment, endpoint_url: Option<&str>) -> Self {
-        let mut config = aws_sdk_secretsmanager::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(aws.region.clone()))
-            .credentials_provider(aws.sdk_credentials())
-            .http_client(crate::store::https_client())
-            .timeout_config(crate::store::timeouts())
-            .retry_config(RetryConfig::standard().with_max_attempts(3));
-        if let Some(endpoint) = endpoint_url {
-            config = config.endpoint_url(endpoint);
-        }
+    /// A client from the SDK's settings ([`crate::aws::load`]; locally the
+    /// endpoint of `AWS_ENDPOINT_URL_SECRETS_MANAGER`).
+    pub fn connect(aws: &aws_config::SdkConfig) -> Self {
         Self {
-            client: Client::from_conf(config.build()),
+            client: Client::new(aws),
         }
     }
 

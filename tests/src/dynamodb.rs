@@ -123,7 +123,7 @@ pub fn client_for(endpoint: &str) -> Client {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "local"))
         .endpoint_url(endpoint)
-        .http_client(shared::store::https_client())
+        .http_client(shared::aws::https_client())
         .build();
     Client::from_conf(config)
 }
@@ -201,10 +201,18 @@ pub fn wait_for_port(port: u16, limit: Duration) {
     }
 }
 
-/// The workspace root, where `.tools/` and `events/` live.
+/// The workspace root, where `.tools/`, `.local/` and `events/` live: the
+/// checkout the scripts name in `WORKSPACE_ROOT` when they run a tool, else
+/// the one this was compiled from. (A binary in a `CARGO_TARGET_DIR` shared
+/// by several clones may have been built from another one.)
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate sits in the workspace")
-        .to_path_buf()
+    std::env::var_os("WORKSPACE_ROOT")
+        .filter(|root| !root.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("the tests crate sits in the workspace")
+                .to_path_buf()
+        })
 }

@@ -1,7 +1,7 @@
 //! The page of `web/` in a real browser (headless Chromium over WebDriver),
 //! served by the local gateway beside the API and signing in with the local
 //! user pool, as a person would use it. Screenshots of each step go to
-//! `target/screenshots/` for review.
+//! `<target folder>/tmp/screenshots/` for review.
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use api_tests::identity::{DEFAULT_PASSWORD, admin_token, identity, tokens_of};
 use serde_json::json;
 
 fn shot(browser: &Browser, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     browser.screenshot(&dir.join(format!("{name}.png")));
 }
 

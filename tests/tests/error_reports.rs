@@ -169,13 +169,17 @@ async fn without_a_secret_named_nothing_is_set_up() {
     // Nothing but the one variable is looked at: no region, credentials or
     // endpoint, so no client is built and nothing is read.
     for unset in [None, Some(""), Some("  ")] {
-        let reporter = Reporter::from_lookup("server_time", |name| {
-            assert_eq!(
-                name, DSN_SECRET_VARIABLE,
-                "read {name} without a secret named"
-            );
-            unset.map(str::to_owned)
-        })
+        let reporter = Reporter::from_lookup(
+            "server_time",
+            |name| {
+                assert_eq!(
+                    name, DSN_SECRET_VARIABLE,
+                    "read {name} without a secret named"
+                );
+                unset.map(str::to_owned)
+            },
+            None,
+        )
         .await;
         assert!(reporter.is_none(), "a reporter for {unset:?}");
     }

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use api_tests::dynamodb::{LocalDynamo, create_users_table, free_port};
 use jiff::civil::date;
+use shared::aws::{Env, OPERATION_TIMEOUT};
 use shared::clock::FixedClock;
 use shared::config::StoreConfig;
-use shared::store::{DynamoStore, OPERATION_TIMEOUT, UserStore};
+use shared::store::{DynamoStore, UserStore};
 use shared::testing::{capture_logs, gateway_event, invocation, status_and_json};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
@@ -22,18 +23,17 @@ use tokio::sync::Mutex;
 const WITHIN: Duration = Duration::from_millis(OPERATION_TIMEOUT.as_millis() as u64 + 1_500);
 
 /// A store built exactly as the functions build theirs, for `endpoint`.
-fn production_store(endpoint: &str, table: &str) -> DynamoStore {
-    let config = StoreConfig::from_lookup(|name| {
-        Some(match name {
-            "TABLE_NAME" => table.to_owned(),
-            "AWS_ENDPOINT_URL_DYNAMODB" => endpoint.to_owned(),
-            "AWS_REGION" => "us-east-1".to_owned(),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "local".to_owned(),
-            _ => return None,
-        })
-    })
+async fn production_store(endpoint: &str, table: &str) -> DynamoStore {
+    let aws = shared::aws::load_from(Env::from_slice(&[
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+    ]))
+    .await
     .unwrap();
-    DynamoStore::connect(&config)
+    let config = StoreConfig::from_lookup(|name| (name == "TABLE_NAME").then(|| table.to_owned()));
+    DynamoStore::connect(&aws, &config.unwrap())
 }
 
 fn put_event(name: &str, dob: &str) -> shared::http::ApiGatewayV2httpRequest {
@@ -60,7 +60,7 @@ async fn given_the_database_stops_mid_load_then_503s_within_the_timeout_and_reco
     let _ = std::fs::remove_dir_all(&data);
     let mut server = LocalDynamo::start_persistent(&data);
     create_users_table(&server.client(), "users").await.unwrap();
-    let store = Arc::new(production_store(server.endpoint(), "users"));
+    let store = Arc::new(production_store(server.endpoint(), "users").await);
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     // The last date each user was acknowledged (204) with.
     let acknowledged: Arc<Mutex<HashMap<String, String>>> = Arc::default();
@@ -158,7 +158,7 @@ async fn black_hole() -> String {
 #[tokio::test]
 async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_hang() {
     capture_logs();
-    let store = production_store(&black_hole().await, "users");
+    let store = production_store(&black_hole().await, "users").await;
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     for event in [
         put_event("Ann", "1990-01-01"),
@@ -184,7 +184,7 @@ async fn given_a_database_that_never_answers_then_503_within_the_timeout_not_a_h
 
 #[tokio::test]
 async fn given_a_refused_connection_then_503_quickly() {
-    let store = production_store(&format!("http://127.0.0.1:{}", free_port()), "users");
+    let store = production_store(&format!("http://127.0.0.1:{}", free_port()), "users").await;
     let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
     let started = Instant::now();
     let response = put_birthday::handler(

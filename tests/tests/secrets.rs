@@ -2,8 +2,9 @@
 //! which `make test` starts with the local API), and the error reporter set
 //! up from one, as a function does during init.
 
+use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::primitives::Blob;
-use shared::config::AwsEnvironment;
+use shared::aws::Env;
 use shared::report::{DSN_SECRET_VARIABLE, Failure, Invocation, Reporter};
 use shared::secrets::{SecretError, Secrets};
 
@@ -16,29 +17,23 @@ fn endpoint() -> String {
     )
 }
 
-fn aws() -> AwsEnvironment {
-    AwsEnvironment::from_lookup(|name| {
-        match name {
-            "AWS_REGION" => Some("us-east-1"),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("local"),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
+/// The SDK's settings as a function loads them, with moto as Secrets Manager.
+async fn aws() -> SdkConfig {
+    let endpoint = endpoint();
+    shared::aws::load_from(Env::from_slice(&[
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &endpoint),
+    ]))
+    .await
     .unwrap()
 }
 
 /// A secret of its own for each test: moto keeps them while it runs.
 async fn create(text: Option<&str>, binary: Option<&[u8]>) -> String {
     let name = format!("birthdays/test/{}", unique_username("Secret"));
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
-        .credentials_provider(aws().sdk_credentials())
-        .endpoint_url(endpoint())
-        .http_client(shared::store::https_client())
-        .build();
-    aws_sdk_secretsmanager::Client::from_conf(config)
+    aws_sdk_secretsmanager::Client::new(&aws().await)
         .create_secret()
         .name(&name)
         .set_secret_string(text.map(str::to_owned))
@@ -53,7 +48,7 @@ async fn create(text: Option<&str>, binary: Option<&[u8]>) -> String {
 #[ignore = "needs the local Secrets Manager API: `make test` runs it"]
 async fn a_secret_is_read_by_its_name_and_trimmed() {
     let name = create(Some("  https://key@sentry.example.com/1\n"), None).await;
-    let secrets = Secrets::connect(&aws(), Some(&endpoint()));
+    let secrets = Secrets::connect(&aws().await);
     assert_eq!(
         secrets.text(&name).await.unwrap(),
         "https://key@sentry.example.com/1"
@@ -63,7 +58,7 @@ async fn a_secret_is_read_by_its_name_and_trimmed() {
 #[tokio::test]
 #[ignore = "needs the local Secrets Manager API: `make test` runs it"]
 async fn a_missing_or_binary_secret_is_an_error_naming_it() {
-    let secrets = Secrets::connect(&aws(), Some(&endpoint()));
+    let secrets = Secrets::connect(&aws().await);
     let missing = secrets.text("birthdays/test/nobody-made-this").await;
     let err = missing.unwrap_err();
     assert!(matches!(err, SecretError::Unreadable { .. }), "{err}");
@@ -81,20 +76,21 @@ async fn a_missing_or_binary_secret_is_an_error_naming_it() {
 
 /// What a function's init does with `SENTRY_DSN_SECRET`.
 async fn reporter_with_secret(name: &str) -> Option<Reporter> {
-    let endpoint = endpoint();
     let name = name.to_owned();
-    Reporter::from_lookup("put_birthday", move |variable| {
-        match variable {
-            DSN_SECRET_VARIABLE => Some(name.as_str()),
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER" => Some(endpoint.as_str()),
-            "AWS_REGION" => Some("us-east-1"),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("local"),
-            "AWS_LAMBDA_FUNCTION_VERSION" => Some("42"),
-            "SENTRY_ENVIRONMENT" => Some("staging"),
-            _ => None,
-        }
-        .map(str::to_owned)
-    })
+    let aws = aws().await;
+    Reporter::from_lookup(
+        "put_birthday",
+        move |variable| {
+            match variable {
+                DSN_SECRET_VARIABLE => Some(name.as_str()),
+                "AWS_LAMBDA_FUNCTION_VERSION" => Some("42"),
+                "SENTRY_ENVIRONMENT" => Some("staging"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        },
+        Some(&aws),
+    )
     .await
 }
 

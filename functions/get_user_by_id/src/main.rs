@@ -10,10 +10,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let config = StoreConfig::from_env()?;
     let auth = AuthMode::from_env()?;
-    let store = DynamoStore::connect(&config);
+    let aws = shared::aws::load().await?;
+    let store = DynamoStore::connect(&aws, &config);
     // Warming the store and reading the error reporter's secret (when one
     // is configured) are independent: both happen during init, together.
-    let ((), reporter) = tokio::join!(store.warm_up(), Reporter::from_env(env!("CARGO_PKG_NAME")));
+    let ((), reporter) = tokio::join!(
+        store.warm_up(),
+        Reporter::from_env(env!("CARGO_PKG_NAME"), Some(&aws))
+    );
     shared::lambda::serve(env!("CARGO_PKG_NAME"), ROUTES, reporter, |event| {
         handler(&store, &SystemClock, auth, event)
     })

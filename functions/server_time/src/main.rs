@@ -6,7 +6,9 @@ use shared::report::Reporter;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
-    let reporter = Reporter::from_env(env!("CARGO_PKG_NAME")).await;
+    // No AWS client unless error reporting is on: its secret is the only
+    // AWS call this function makes.
+    let reporter = Reporter::from_env(env!("CARGO_PKG_NAME"), None).await;
     let deps = ServerTime {
         clock: SystemClock,
         // Lambda runs in UTC (TZ=:UTC). Naming the zone, rather than asking

@@ -1,9 +1,4 @@
-use std::time::Duration;
-
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
@@ -23,14 +18,6 @@ pub mod attribute {
     pub const UPDATED_AT: &str = "updatedAt";
 }
 
-/// How long one call to DynamoDB may take, retries included. The functions'
-/// own timeout is several times this, so a slow or unreachable database ends
-/// in a 503 from our code rather than a timeout from Lambda.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
-const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(900);
-const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-const MAX_ATTEMPTS: u32 = 3;
-
 /// The key [`DynamoStore::warm_up`] reads: not a valid username, so never stored.
 pub const WARM_UP_KEY: &str = "warm-up";
 
@@ -49,24 +36,11 @@ impl DynamoStore {
         }
     }
 
-    /// Builds the SDK client from the function's configuration, with
-    /// timeouts and retries bounded by [`OPERATION_TIMEOUT`]. Call once,
-    /// during init.
-    pub fn connect(config: &StoreConfig) -> Self {
-        let mut sdk_config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(config.aws.region.clone()))
-            .credentials_provider(config.aws.sdk_credentials())
-            .http_client(https_client())
-            .timeout_config(timeouts())
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(endpoint) = &config.endpoint_url {
-            sdk_config = sdk_config.endpoint_url(endpoint);
-        }
-        Self::new(
-            Client::from_conf(sdk_config.build()),
-            config.table_name.clone(),
-        )
+    /// Builds the DynamoDB client from the SDK's settings ([`crate::aws::load`]:
+    /// its HTTPS client, time limits and retries, and the endpoint of
+    /// `AWS_ENDPOINT_URL_DYNAMODB` where one is set). Call once, during init.
+    pub fn connect(aws: &aws_config::SdkConfig, config: &StoreConfig) -> Self {
+        Self::new(Client::new(aws), config.table_name.clone())
     }
 
     /// Opens and warms the connection to DynamoDB during init, where Lambda
@@ -110,34 +84,6 @@ impl DynamoStore {
     pub fn table_name(&self) -> &str {
         &self.table_name
     }
-}
-
-/// Amazon's root certificate authorities, which sign every DynamoDB endpoint.
-const AMAZON_ROOTS: &str = include_str!("amazon-roots.pem");
-
-/// An HTTPS client that trusts Amazon's roots only. The SDK's default client
-/// loads and parses the system's whole certificate store (some 150 roots) on
-/// first use, which took most of the functions' init time (BENCHMARKS.md).
-pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
-    let trust_store = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS.as_bytes());
-    let tls_context = TlsContext::builder()
-        .with_trust_store(trust_store)
-        .build()
-        .expect("the bundled Amazon root certificates are valid PEM");
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .tls_context(tls_context)
-        .build_https()
-}
-
-/// The client's time limits: see [`OPERATION_TIMEOUT`].
-pub fn timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .operation_timeout(OPERATION_TIMEOUT)
-        .build()
 }
 
 fn warm_up_result<T, E: std::error::Error + 'static>(result: Result<T, E>) {

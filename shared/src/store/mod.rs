@@ -10,9 +10,7 @@ use jiff::Timestamp;
 
 use crate::domain::{DateOfBirth, Username};
 
-pub use dynamodb::{
-    DynamoStore, OPERATION_TIMEOUT, WARM_UP_KEY, attribute, https_client, timeouts,
-};
+pub use dynamodb::{DynamoStore, WARM_UP_KEY, attribute};
 pub use memory::InMemoryStore;
 
 /// A stored user.
