@@ -32,12 +32,14 @@ git ls-files -z --cached --others --exclude-standard \
   | tar --null -T - -c | tar -x -C "$copy"
 
 # A new terminal: none of this checkout's tools on PATH, none of its
-# variables; only where the toolchain and the caches are.
+# variables; only where the toolchain and the caches are (the user's own
+# settings for them kept).
 path=$(tr ':' '\n' <<< "$PATH" | grep -v "^$ROOT/" | paste -sd:)
 log "make load in a fresh copy (${copy#"$ROOT/"}), CARGO_TARGET_DIR=${TARGET_DIR#"$ROOT/"}, LOAD_SECONDS=3"
 started=$SECONDS
 env -i HOME="$HOME" PATH="$path" TERM="${TERM:-dumb}" \
   ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
+  ${PIP_CACHE_DIR:+PIP_CACHE_DIR="$PIP_CACHE_DIR"} ${npm_config_cache:+npm_config_cache="$npm_config_cache"} \
   CARGO_TARGET_DIR="$TARGET_DIR" LOAD_SECONDS=3 \
   make -C "$copy" load > "$work/load.log" 2>&1 \
   || { tail -n 30 "$work/load.log" >&2; echo "error: make load failed as a first command (log: $work/load.log)" >&2; exit 1; }
