@@ -46,6 +46,33 @@ fi
 # so a run where nothing changed compiles nothing. (Doc tests are not run:
 # the workspace has none, and they cannot be instrumented on stable.)
 cargo llvm-cov clean --profraw-only
+# Nor do the test binaries of earlier builds: the report reads every
+# instrumented executable it finds, and one left from before a change of
+# the dependencies (a new hash in its name) disagrees with this build's and
+# spoils the counts. What this build made is what cargo lists (nothing is
+# compiled here: the builds are fresh); the workspace's other executables go.
+{
+  cargo test --workspace --lib --bins --tests --no-run --message-format=json
+  cargo build --workspace --bins --message-format=json
+} 2>/dev/null | python3 -c '
+import json, os, re, subprocess, sys
+made = set()
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("reason") == "compiler-artifact":
+        for path in [message.get("executable")] + message.get("filenames", []):
+            if path and os.path.isfile(path):
+                made.add(os.stat(path).st_ino)
+metadata = json.loads(subprocess.check_output(["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"]))
+names = {t["name"].replace("-", "_") for p in metadata["packages"] for t in p["targets"]}
+deps = os.path.join(os.environ["TARGET_DIR"], "debug", "deps")
+for name in os.listdir(deps):
+    path = os.path.join(deps, name)
+    stem = re.fullmatch(r"(.+)-[0-9a-f]{16}", name)
+    if stem and stem.group(1) in names and os.access(path, os.X_OK) and os.path.isfile(path) \
+            and os.stat(path).st_ino not in made:
+        os.remove(path)
+'
 cargo test --workspace --lib --bins --tests --no-fail-fast -- --include-ignored
 
 root=$(printf '%s' "$ROOT" | sed 's/[][\.*^$+?(){}|/]/\\&/g')

@@ -27,6 +27,8 @@ const el = {
   save: $('save'),
   greeting: $('greeting'),
   record: $('record'),
+  deleteForm: $('delete-form'),
+  deleteConfirm: $('delete-confirm'),
   users: $('users'),
   usersTable: $('users-table'),
   usersCaption: $('users-caption'),
@@ -244,6 +246,7 @@ function render() {
 /** Forgets what the previous user's screen showed. */
 function clearShown() {
   el.dob.value = '';
+  el.deleteConfirm.value = '';
   el.greeting.textContent = '';
   el.record.replaceChildren();
   usersPage.seq += 1;
@@ -606,6 +609,38 @@ async function save() {
   if (session?.admin && usersPage.number > 0) await loadUsers(usersPage.cursor, usersPage.number);
 }
 
+/**
+ * Erases the signed-in person's record. The confirmation is their username,
+ * typed: no single click or key deletes anything.
+ */
+async function deleteMine() {
+  if (!active()) {
+    el.username.focus();
+    return fail('Please sign in again; nothing was deleted.');
+  }
+  const { username } = session;
+  if (el.deleteConfirm.value.trim() !== username) {
+    el.deleteConfirm.focus();
+    return fail(`Nothing was deleted: to delete your data, type your username (${username}) in the box first.`);
+  }
+  const mySession = generation;
+  say('Deleting…');
+  try {
+    await api('DELETE', `/users/${encodeURIComponent(username)}`);
+  } catch (error) {
+    if (mySession !== generation) return;
+    // Nothing stored is the outcome asked for.
+    if (!(error instanceof RequestError && error.status === 404)) return report(error);
+  }
+  if (mySession !== generation) return;
+  el.dob.value = '';
+  el.deleteConfirm.value = '';
+  showMine({ greeting: '', record: null });
+  say(`Deleted your data: nothing is stored for ${username}.`);
+  el.dob.focus();
+  if (session?.admin && usersPage.number > 0) await loadUsers(usersPage.cursor, usersPage.number);
+}
+
 // ---------------------------------------------------------------- start
 
 async function loadConfig() {
@@ -627,6 +662,7 @@ async function loadConfig() {
 async function start() {
   el.signInForm.addEventListener('submit', guarded(el.signInForm, signIn));
   el.dobForm.addEventListener('submit', guarded(el.dobForm, save));
+  el.deleteForm.addEventListener('submit', guarded(el.deleteForm, deleteMine));
   el.signOut.addEventListener('click', signOut);
   el.nextPage.addEventListener('click', async () => {
     if (usersPage.next) announceUsers(await loadUsers(usersPage.next, usersPage.number + 1));

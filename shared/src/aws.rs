@@ -14,10 +14,6 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-/// A stand-in for the process environment, for tests (`Env::from_slice`).
-#[cfg(any(test, feature = "testing"))]
-pub use aws_types::os_shim_internal::Env;
-
 use crate::config::ConfigError;
 
 /// How long one call to an AWS service may take, retries included. The
@@ -33,16 +29,11 @@ pub async fn load() -> Result<SdkConfig, ConfigError> {
     checked(loader().load().await)
 }
 
-/// [`load`] from `env` instead of the process environment, so tests need not
-/// change it.
-#[cfg(any(test, feature = "testing"))]
-pub async fn load_from(env: Env) -> Result<SdkConfig, ConfigError> {
-    checked(loader().env(env).load().await)
-}
-
-/// The HTTPS client (also for the credential providers' own requests, where
-/// there are any), the time limits and the retries of every client.
-fn loader() -> aws_config::ConfigLoader {
+/// The loader [`load`] uses: the HTTPS client (also for the credential
+/// providers' own requests, where there are any), the time limits and the
+/// retries of every client. Tests pin the region, credentials and endpoint
+/// on it and get clients built as the functions build theirs.
+pub fn loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
         .timeout_config(timeouts())
@@ -91,7 +82,12 @@ pub fn timeouts() -> TimeoutConfig {
 
 #[cfg(test)]
 mod tests {
+    //! What `load` finds in the process environment is checked in a child
+    //! process of this test binary, with the variables set for it alone:
+    //! changing the environment of a multi-threaded test process is unsound.
+
     use super::*;
+    use std::process::Command;
 
     const LAMBDA: &[(&str, &str)] = &[
         ("AWS_REGION", "eu-west-1"),
@@ -100,10 +96,45 @@ mod tests {
         ("AWS_SESSION_TOKEN", "token"),
     ];
 
+    /// Set in the child: which check it runs.
+    const CHILD: &str = "SHARED_AWS_TEST_CHILD";
+
+    /// Runs `check` (a test of this module) in a child with exactly `vars`
+    /// of the AWS ones, and says whether it passed, with its output.
+    fn in_child(check: &str, vars: &[(&str, &str)]) -> (bool, String) {
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child
+            .args([&format!("aws::tests::{check}"), "--exact", "--nocapture"])
+            .env(CHILD, check);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("AWS_") {
+                child.env_remove(name);
+            }
+        }
+        child
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+        for (name, value) in vars {
+            child.env(name, value);
+        }
+        let output = child.output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
+    }
+
+    fn is_child(check: &str) -> bool {
+        std::env::var(CHILD).as_deref() == Ok(check)
+    }
+
     #[tokio::test]
-    async fn reads_the_region_and_credentials_lambda_sets() {
+    async fn child_reads_the_region_and_credentials() {
+        if !is_child("child_reads_the_region_and_credentials") {
+            return;
+        }
         use aws_credential_types::provider::ProvideCredentials;
-        let config = load_from(Env::from_slice(LAMBDA)).await.unwrap();
+        let config = load().await.unwrap();
         assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
         let credentials = config
             .credentials_provider()
@@ -119,60 +150,81 @@ mod tests {
         );
     }
 
-    /// Which of two loopback listeners a DynamoDB call made from `vars`
-    /// reaches: the SDK's own variables choose the endpoint.
-    async fn reached(vars: &[(&str, &str)]) -> [bool; 2] {
-        let listeners = [
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        ];
-        let url = |i: usize| format!("http://{}", listeners[i].local_addr().unwrap());
-        let (general, dynamodb) = (url(0), url(1));
-        let mut env: Vec<(&str, &str)> = LAMBDA.to_vec();
-        for (name, value) in vars {
-            let value = match *value {
-                "general" => general.as_str(),
-                "dynamodb" => dynamodb.as_str(),
-                other => other,
-            };
-            env.push((name, value));
-        }
-        let config = load_from(Env::from_slice(&env)).await.unwrap();
-        let call = aws_sdk_dynamodb::Client::new(&config).list_tables().send();
-        // Nothing answers: the call only has to arrive.
-        let _ = tokio::time::timeout(Duration::from_millis(300), call).await;
-        let [a, b] = listeners;
-        let accepted = |l: tokio::net::TcpListener| async move {
-            tokio::time::timeout(Duration::from_millis(50), l.accept())
-                .await
-                .is_ok()
-        };
-        [accepted(a).await, accepted(b).await]
+    #[test]
+    fn reads_the_region_and_credentials_lambda_sets() {
+        let (passed, output) = in_child("child_reads_the_region_and_credentials", LAMBDA);
+        assert!(passed, "{output}");
+        assert!(output.contains("1 passed"), "the check ran: {output}");
     }
 
     #[tokio::test]
-    async fn the_dynamodb_endpoint_wins_over_the_general_one() {
-        assert_eq!(
-            reached(&[("AWS_ENDPOINT_URL", "general")]).await,
-            [true, false]
-        );
+    async fn child_calls_dynamodb() {
+        if !is_child("child_calls_dynamodb") {
+            return;
+        }
+        let config = load().await.unwrap();
+        let call = aws_sdk_dynamodb::Client::new(&config).list_tables().send();
+        // Nothing answers: the call only has to arrive where the variables say.
+        let _ = tokio::time::timeout(Duration::from_millis(500), call).await;
+    }
+
+    /// Which of two loopback listeners a DynamoDB call reaches when the
+    /// child has `endpoints` (`general`, `dynamodb`: those listeners).
+    fn reached(endpoints: &[(&str, &str)]) -> [bool; 2] {
+        let listeners = [
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        ];
+        let url = |i: usize| format!("http://{}", listeners[i].local_addr().unwrap());
+        let (general, dynamodb) = (url(0), url(1));
+        let mut vars: Vec<(&str, &str)> = LAMBDA.to_vec();
+        for (name, which) in endpoints {
+            vars.push((
+                name,
+                if *which == "general" {
+                    &general
+                } else {
+                    &dynamodb
+                },
+            ));
+        }
+        let (passed, output) = in_child("child_calls_dynamodb", &vars);
+        assert!(passed, "{output}");
+        listeners.map(|l| {
+            l.set_nonblocking(true).unwrap();
+            l.accept().is_ok()
+        })
+    }
+
+    #[test]
+    fn the_dynamodb_endpoint_wins_over_the_general_one() {
+        assert_eq!(reached(&[("AWS_ENDPOINT_URL", "general")]), [true, false]);
         assert_eq!(
             reached(&[
                 ("AWS_ENDPOINT_URL", "general"),
                 ("AWS_ENDPOINT_URL_DYNAMODB", "dynamodb"),
-            ])
-            .await,
+            ]),
             [false, true]
         );
     }
 
     #[tokio::test]
-    async fn a_missing_region_is_named() {
-        let err = load_from(Env::from_slice(&LAMBDA[1..])).await.unwrap_err();
+    async fn child_is_refused_without_a_region() {
+        if !is_child("child_is_refused_without_a_region") {
+            return;
+        }
+        let err = load().await.unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("the environment variable AWS_REGION is not set"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_missing_region_is_named() {
+        let (passed, output) = in_child("child_is_refused_without_a_region", &LAMBDA[1..]);
+        assert!(passed, "{output}");
+        assert!(output.contains("1 passed"), "the check ran: {output}");
     }
 }

@@ -17,6 +17,8 @@ pub enum Outcome {
     DateOfBirthStored,
     /// A greeting was served (`GET /hello/{username}` answered 200).
     GreetingServed,
+    /// A user's record was erased (`DELETE /users/{username}` answered 204).
+    DateOfBirthDeleted,
     /// A read named a user that does not exist (404 on a user route).
     UserNotFound,
     /// A caller was refused by the ownership rules (403).
@@ -26,9 +28,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Outcome::DateOfBirthStored,
         Outcome::GreetingServed,
+        Outcome::DateOfBirthDeleted,
         Outcome::UserNotFound,
         Outcome::RequestRefused,
         Outcome::StorageUnavailable,
@@ -38,6 +41,7 @@ impl Outcome {
         match self {
             Outcome::DateOfBirthStored => "DateOfBirthStored",
             Outcome::GreetingServed => "GreetingServed",
+            Outcome::DateOfBirthDeleted => "DateOfBirthDeleted",
             Outcome::UserNotFound => "UserNotFound",
             Outcome::RequestRefused => "RequestRefused",
             Outcome::StorageUnavailable => "StorageUnavailable",
@@ -49,6 +53,7 @@ impl Outcome {
         match (route, status) {
             ("PUT /hello/{username}", 204) => Some(Outcome::DateOfBirthStored),
             ("GET /hello/{username}", 200) => Some(Outcome::GreetingServed),
+            ("DELETE /users/{username}", 204) => Some(Outcome::DateOfBirthDeleted),
             (route, 404) if route.contains("{username}") => Some(Outcome::UserNotFound),
             (_, 403) => Some(Outcome::RequestRefused),
             (_, 503) => Some(Outcome::StorageUnavailable),
@@ -176,6 +181,8 @@ mod tests {
             ("GET /hello/{username}", 404, Some("UserNotFound")),
             ("PUT /hello/{username}", 403, Some("RequestRefused")),
             ("GET /users/{username}", 503, Some("StorageUnavailable")),
+            ("DELETE /users/{username}", 204, Some("DateOfBirthDeleted")),
+            ("DELETE /users/{username}", 404, Some("UserNotFound")),
             ("PUT /hello/{username}", 400, None),
             ("GET /time", 200, None),
             ("GET /users/{username}", 200, None),

@@ -1,8 +1,8 @@
 //! Smoke checks of the API contract against any base URL: the happy paths
 //! and a few bad inputs, each a named check with a pass/fail line.
 //!
-//! They write one user, `Smoketest`, whose date of birth is rewritten on every
-//! run, so repeated runs against a stage leave a single record behind.
+//! They write one user, `Smoketest`, and erase it again as the last check,
+//! so a run leaves no data behind.
 //!
 //! A stage that checks tokens is smoke-tested with an access token of that
 //! user (`SMOKE_TOKEN`): the checks then also see that a request without a
@@ -56,6 +56,10 @@ const CHECKS: &[Check] = &[
     (
         "the API answers through the page's origin (WEB_URL)",
         web_api,
+    ),
+    (
+        "DELETE /users/{username} erases the record, leaving nothing behind",
+        delete_user,
     ),
 ];
 
@@ -300,4 +304,14 @@ fn web_api(api: &Api) -> Result<(), String> {
         ));
     }
     field(&reply.try_json()?, "epochSeconds").map(|_| ())
+}
+
+fn delete_user(api: &Api) -> Result<(), String> {
+    let path = format!("/users/{SMOKE_USER}");
+    let reply = api.expect("DELETE", &path, None, 204)?;
+    if !reply.body.is_empty() {
+        return Err(format!("204 with a body: {:?}", reply.body));
+    }
+    api.expect_error("GET", &format!("/hello/{SMOKE_USER}"), None, 404)?;
+    api.expect_error("DELETE", &path, None, 404)
 }

@@ -128,6 +128,19 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
+/// The SDK's settings as a function loads them ([`shared::aws::loader`]:
+/// its HTTPS client, time limits and retries), for a loopback `endpoint`,
+/// with the region and dummy credentials pinned so that no environment
+/// variable or metadata service is consulted for them.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    shared::aws::loader()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local"))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
 /// Creates the users table (as the database stack does) unless it exists,
 /// and returns once it is ACTIVE: dynalite, like DynamoDB, answers "table not
 /// found" to requests for a table that is still CREATING, even for an instant.

@@ -253,6 +253,17 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "the page, and the connection warm-up during init (Limit 1)",
         )],
     },
+    FunctionSpec {
+        name: "DeleteUser",
+        krate: "delete_user",
+        description: "DELETE /users/{username}, erases the user's record.",
+        memory_mb: None,
+        p99_limit_ms: 500,
+        dynamodb: &[(
+            "dynamodb:DeleteItem",
+            "conditional: the erasure, and the connection warm-up during init (a key no user has)",
+        )],
+    },
 ];
 
 /// Every function may read the secret holding the Sentry DSN, and nothing

@@ -490,6 +490,7 @@ fn protected_routes_without_a_token_are_the_gateways_401() {
         ("GET", format!("/users/{name}")),
         ("GET", "/users".to_owned()),
         ("GET", "/users?limit=1".to_owned()),
+        ("DELETE", format!("/users/{name}")),
     ] {
         for authorization in [None, Some(""), Some("Bearer"), Some("Bearer not-a-jwt")] {
             let reply = send_authorized(method, &path, authorization, body);
@@ -517,6 +518,38 @@ fn the_owners_token_writes_and_reads_their_record() {
 
 #[test]
 #[ignore = "needs the local API: `make test` runs it"]
+fn the_owner_deletes_their_record_and_it_is_gone_everywhere() {
+    let name = unique_username("Del");
+    assert_eq!(put(&name, r#"{"dateOfBirth":"1992-06-07"}"#).status, 204);
+    let token = token_of(&name);
+    let deleted = send_with("DELETE", &format!("/users/{name}"), None, &token);
+    assert_eq!((deleted.status, deleted.body.as_str()), (204, ""));
+    assert_eq!(send("GET", &format!("/hello/{name}"), None).status, 404);
+    assert_eq!(record_of(&name).status, 404);
+    let again = send_with("DELETE", &format!("/users/{name}"), None, &token);
+    assert_eq!(again.status, 404, "{}", again.body);
+    assert!(again.message().contains(&name), "{}", again.message());
+    // Gone from the list, which an admin pages through to its end.
+    let admin = admin_token();
+    let mut cursor = String::new();
+    loop {
+        let page = send_with("GET", &format!("/users?limit=100{cursor}"), None, &admin).json();
+        let users = page["users"].as_array().unwrap();
+        assert!(
+            users.iter().all(|u| u["username"] != name.as_str()),
+            "{name} is still listed"
+        );
+        match page["next"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let bad = send_with("DELETE", "/users/ann1", None, &token_of("Ann"));
+    assert_eq!(bad.status, 400, "{}", bad.body);
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
 fn another_users_token_is_403_and_changes_nothing() {
     let (owner, other) = (unique_username("Jo"), unique_username("Kit"));
     assert_eq!(put(&owner, r#"{"dateOfBirth":"1980-05-06"}"#).status, 204);
@@ -537,6 +570,8 @@ fn another_users_token_is_403_and_changes_nothing() {
     let list = send_with("GET", "/users", None, &intruder);
     assert_eq!(list.status, 403, "{}", list.body);
     assert!(list.message().contains("admins"), "{}", list.message());
+    let delete = send_with("DELETE", &format!("/users/{owner}"), None, &intruder);
+    assert_eq!(delete.status, 403, "{}", delete.body);
 
     assert_eq!(record_of(&owner).json(), before);
 }
@@ -559,6 +594,10 @@ fn an_admin_reads_and_writes_anyones_record_and_lists_the_users() {
     );
     assert_eq!(write.status, 204, "{}", write.body);
     assert_eq!(record_of(&name).json()["dateOfBirth"], "1971-07-08");
+    // And erases a user's data on their request.
+    let erased = send_with("DELETE", &format!("/users/{name}"), None, &admin);
+    assert_eq!(erased.status, 204, "{}", erased.body);
+    assert_eq!(record_of(&name).status, 404);
 
     let list = send_with("GET", "/users?limit=100", None, &admin);
     assert_eq!(list.status, 200, "{}", list.body);

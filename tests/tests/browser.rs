@@ -139,6 +139,59 @@ fn a_person_signs_in_stores_a_date_sees_the_greeting_and_signs_out() {
     shot(&browser, "06-signed-out-again");
 }
 
+fn status_of(method: &str, path: &str, token: &str) -> u16 {
+    send_raw(
+        method,
+        path,
+        &[("authorization", &format!("Bearer {token}"))],
+        b"",
+    )
+    .status
+}
+
+#[test]
+#[ignore = "needs the local API and a browser: `make test` runs it"]
+fn a_person_deletes_their_data_only_once_they_confirm_it_by_name() {
+    let name = unique_username("Gone");
+    let token = tokens_of(&name, false).access;
+    assert_eq!(put_as(&token, &name, "1991-02-03"), 204);
+    let browser = Browser::start(1280, 900);
+    browser.goto(&format!("{}/", base_url()));
+    sign_in(&browser, &name);
+    browser.wait_for_text("#record", "the stored date", |t| t.contains("1991-02-03"));
+
+    // A click without the confirmation, and one with another name, delete nothing.
+    browser.click("#delete");
+    browser.wait_for_text("#status", "the refusal", |t| {
+        t.starts_with("Error: Nothing was deleted") && t.contains(&name)
+    });
+    browser.type_into("#delete-confirm", "Somebody");
+    browser.click("#delete");
+    browser.wait_for_text("#status", "the refusal", |t| {
+        t.starts_with("Error: Nothing was deleted")
+    });
+    assert_eq!(status_of("GET", &format!("/users/{name}"), &token), 200);
+    assert!(browser.text("#record").contains("1991-02-03"));
+    shot(&browser, "11-delete-unconfirmed");
+
+    // Typed, then Enter: the keyboard alone deletes.
+    browser.type_into("#delete-confirm", &format!("{name}\u{E007}"));
+    browser.wait_for_text("#status", "the deletion", |t| {
+        t == format!("Deleted your data: nothing is stored for {name}.")
+    });
+    browser.wait_for_text("#record", "nothing stored", |t| {
+        t.contains("No date of birth saved yet.")
+    });
+    let form = browser.run(
+        "return [document.querySelector('#dob').value, document.querySelector('#delete-confirm').value, document.querySelector('#greeting').textContent];",
+        json!([]),
+    );
+    assert_eq!(form, json!(["", "", ""]), "the form is empty afterwards");
+    assert_eq!(status_of("GET", &format!("/users/{name}"), &token), 404);
+    assert_eq!(status_of("GET", &format!("/hello/{name}"), &token), 404);
+    shot(&browser, "12-deleted");
+}
+
 #[test]
 #[ignore = "needs the local API and a browser: `make test` runs it"]
 fn an_admin_pages_through_the_users() {

@@ -244,14 +244,7 @@ async fn given_a_reachable_database_when_warmed_up_then_nothing_is_written() {
 #[tokio::test]
 async fn given_an_unreachable_database_when_warmed_up_then_init_goes_on_quickly() {
     let endpoint = format!("http://127.0.0.1:{}", free_port());
-    let aws = shared::aws::load_from(shared::aws::Env::from_slice(&[
-        ("AWS_ENDPOINT_URL_DYNAMODB", &endpoint),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "local"),
-        ("AWS_SECRET_ACCESS_KEY", "local"),
-    ]))
-    .await
-    .unwrap();
+    let aws = api_tests::dynamodb::sdk_config(&endpoint).await;
     let config = shared::config::StoreConfig::from_lookup(|_| Some("users".to_owned())).unwrap();
     let store = DynamoStore::connect(&aws, &config);
     let started = Instant::now();

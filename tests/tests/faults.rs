@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use api_tests::dynamodb::{LocalDynamo, create_users_table, free_port};
 use jiff::civil::date;
-use shared::aws::{Env, OPERATION_TIMEOUT};
+use shared::aws::OPERATION_TIMEOUT;
 use shared::clock::FixedClock;
 use shared::config::StoreConfig;
 use shared::store::{DynamoStore, UserStore};
@@ -24,14 +24,7 @@ const WITHIN: Duration = Duration::from_millis(OPERATION_TIMEOUT.as_millis() as 
 
 /// A store built exactly as the functions build theirs, for `endpoint`.
 async fn production_store(endpoint: &str, table: &str) -> DynamoStore {
-    let aws = shared::aws::load_from(Env::from_slice(&[
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "local"),
-        ("AWS_SECRET_ACCESS_KEY", "local"),
-    ]))
-    .await
-    .unwrap();
+    let aws = api_tests::dynamodb::sdk_config(endpoint).await;
     let config = StoreConfig::from_lookup(|name| (name == "TABLE_NAME").then(|| table.to_owned()));
     DynamoStore::connect(&aws, &config.unwrap())
 }

@@ -74,6 +74,11 @@ fn every_sam_event_answers_as_the_contract_says() {
     assert!(body(&time)["epochSeconds"].is_i64());
     assert_eq!(body(&run("get-time-tz"))["timezone"], "Asia/Kolkata");
 
+    // Last: the record's owner erases it, and it is gone.
+    assert_eq!(run("delete-user")["statusCode"], 204);
+    assert_eq!(run("get-user")["statusCode"], 404);
+    assert_eq!(run("delete-user")["statusCode"], 404);
+
     // And no event file is left untested.
     let tested = [
         "put-hello",
@@ -83,6 +88,7 @@ fn every_sam_event_answers_as_the_contract_says() {
         "list-users",
         "get-time",
         "get-time-tz",
+        "delete-user",
         "env",
     ];
     for entry in std::fs::read_dir(&events).unwrap() {

@@ -4,7 +4,6 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::primitives::Blob;
-use shared::aws::Env;
 use shared::report::{DSN_SECRET_VARIABLE, Failure, Invocation, Reporter};
 use shared::secrets::{SecretError, Secrets};
 
@@ -19,15 +18,7 @@ fn endpoint() -> String {
 
 /// The SDK's settings as a function loads them, with moto as Secrets Manager.
 async fn aws() -> SdkConfig {
-    let endpoint = endpoint();
-    shared::aws::load_from(Env::from_slice(&[
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "local"),
-        ("AWS_SECRET_ACCESS_KEY", "local"),
-        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &endpoint),
-    ]))
-    .await
-    .unwrap()
+    api_tests::dynamodb::sdk_config(&endpoint()).await
 }
 
 /// A secret of its own for each test: moto keeps them while it runs.

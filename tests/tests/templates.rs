@@ -55,6 +55,7 @@ fn handlers_declare_the_openapi_routes() {
         ("put_birthday", put_birthday::ROUTES),
         ("get_user_by_id", get_user_by_id::ROUTES),
         ("get_users", get_users::ROUTES),
+        ("delete_user", delete_user::ROUTES),
     ]
     .into_iter()
     .flat_map(|(function, routes)| {
@@ -70,6 +71,7 @@ fn handlers_declare_the_openapi_routes() {
         put_birthday::ROUTES,
         get_user_by_id::ROUTES,
         get_users::ROUTES,
+        delete_user::ROUTES,
     ]
     .concat()
     {
@@ -103,12 +105,12 @@ fn every_function_is_arm64_rust_with_a_live_alias_json_logs_and_its_own_log_grou
     assert_eq!(globals["AutoPublishAlias"], "live");
     assert_eq!(globals["Tracing"], "Active");
     let crates: BTreeSet<String> = functions().into_iter().map(|(_, k, _)| k).collect();
-    assert_eq!(
-        crates,
-        ["get_user_by_id", "get_users", "put_birthday", "server_time"]
-            .map(String::from)
-            .into()
-    );
+    // Every crate under functions/ is deployed, and nothing else is.
+    let on_disk: BTreeSet<String> = std::fs::read_dir(workspace_root().join("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(crates, on_disk);
     for (id, krate, function) in functions() {
         assert_eq!(
             function["Metadata"]["BuildMethod"], "rust-cargolambda",
@@ -181,6 +183,12 @@ fn each_function_may_call_only_the_dynamodb_actions_its_code_calls() {
         ("put_date_of_birth(", "update_item()", "dynamodb:UpdateItem"),
         ("list(", "scan()", "dynamodb:Scan"),
         ("warm_up_by_scanning(", "scan()", "dynamodb:Scan"),
+        ("delete(", "delete_item()", "dynamodb:DeleteItem"),
+        (
+            "warm_up_by_deleting(",
+            "delete_item()",
+            "dynamodb:DeleteItem",
+        ),
     ];
     for (_, sdk_call, _) in operations {
         assert!(
@@ -519,6 +527,7 @@ fn protected_routes_are_the_openapi_operations_with_a_security_requirement() {
     assert_eq!(
         protected,
         [
+            "DELETE /users/{username}",
             "GET /users",
             "GET /users/{username}",
             "PUT /hello/{username}"

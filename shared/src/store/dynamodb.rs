@@ -62,6 +62,38 @@ impl DynamoStore {
         warm_up_result(read);
     }
 
+    /// [`DynamoStore::warm_up`] for a function allowed only to delete: a
+    /// conditional delete of the key no user can have, which finds nothing
+    /// and so changes nothing.
+    pub async fn warm_up_by_deleting(&self) {
+        warm_up_result(self.delete_key(WARM_UP_KEY).await);
+    }
+
+    /// One conditional DeleteItem: "was there a record?" and the erasure in
+    /// one call, with no read (the deleting function may not read).
+    async fn delete_key(&self, key: &str) -> Result<bool, StoreError> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table_name)
+            .key(attribute::USERNAME, AttributeValue::S(key.to_owned()))
+            .condition_expression("attribute_exists(#username)")
+            .expression_attribute_names("#username", attribute::USERNAME)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
     /// [`DynamoStore::warm_up`] for a function allowed only to scan (the
     /// listing): one key of one item, read and dropped.
     pub async fn warm_up_by_scanning(&self) {
@@ -150,6 +182,10 @@ impl UserStore for DynamoStore {
             .map_err(unavailable)?;
         Ok(())
     }
+    async fn delete(&self, username: &Username) -> Result<bool, StoreError> {
+        self.delete_key(username.as_str()).await
+    }
+
     async fn list(&self, size: PageSize, after: Option<&Username>) -> Result<Page, StoreError> {
         // One more than asked: if it comes, another page follows, so the
         // last page says so instead of pointing at an empty one.

@@ -65,6 +65,11 @@ impl UserStore for InMemoryStore {
         Ok(())
     }
 
+    async fn delete(&self, username: &Username) -> Result<bool, StoreError> {
+        self.check_available()?;
+        Ok(self.users().remove(username).is_some())
+    }
+
     /// In username order.
     async fn list(&self, size: PageSize, after: Option<&Username>) -> Result<Page, StoreError> {
         self.check_available()?;

@@ -78,6 +78,10 @@ pub trait UserStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Erases the user's record: `true` when there was one, `false` when
+    /// there was none (nothing is changed then).
+    fn delete(&self, username: &Username) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Up to `size` users, starting after `after` (from the first when
     /// `None`), in the store's own order, which stays the same between pages.
     fn list(
