@@ -184,3 +184,47 @@ fn the_check_sees_a_tool_used_without_its_group() {
     assert!(missing(&script).is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The packages and features of the workspace's build, with or without the
+/// dev-dependencies: `cargo tree`, offline.
+fn resolved(edges: &str) -> std::collections::BTreeMap<String, String> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--workspace", "--offline", "--prefix", "none"])
+        .args(["-e", edges, "-f", "{p}|{f}"])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.trim_end_matches(" (*)").split_once('|'))
+        .filter(|(package, _)| !package.contains(" (/"))
+        .map(|(package, features)| (package.to_owned(), features.to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_tests_and_the_local_apis_binaries_share_every_dependency() {
+    // `cargo test` builds with the dev-dependencies, the local API's
+    // `cargo build --bins` without: a registry crate with other features in
+    // one of them is compiled twice, with everything above it (the AWS SDK).
+    let plain = resolved("normal,build");
+    let with_dev = resolved("normal,build,dev");
+    let differing: Vec<String> = plain
+        .iter()
+        .filter_map(|(package, features)| {
+            let other = with_dev.get(package)?;
+            (other != features)
+                .then(|| format!("{package}: [{features}] and, with dev-dependencies, [{other}]"))
+        })
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "ask for these features in tests/Cargo.toml:\n{}",
+        differing.join("\n")
+    );
+}
