@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-need sam checks lambda arm64
+need sam checks lambda zig arm64
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 started=$SECONDS
 

