@@ -62,8 +62,9 @@ cargo fmt --all --check
 phase "Build for this machine, instrumented, with clippy's lints as errors (-D warnings)"
 source scripts/build-env.sh
 # Every target clippy --all-targets lints, and the binaries as the local
-# API runs them (a plain binary build unifies features without the
-# dev-dependencies, so it is a build of its own).
+# API runs them: a plain binary build, which finds everything built (the
+# tests crate asks for the features the dev-dependencies would add; a test
+# in tests/tests/scripts.rs keeps it so) and only puts the binaries in place.
 cargo test --workspace --all-targets --no-run --quiet
 cargo build --workspace --bins --quiet
 
