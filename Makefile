@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev token test coverage setup build bench fuzz load diagram smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
+.PHONY: dev token test coverage setup build bench fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
@@ -71,6 +71,18 @@ load:
 ## Regenerate the README's architecture diagram from the templates
 diagram:
 	scripts/diagram.sh
+
+## A new function: make function NAME=get_reports ROUTE="GET /reports/{username}"
+## [AUTH=owner|admin|public] writes its crate, its row in stacks/functions.toml,
+## its openapi.yaml operation, an events/ file and a README line, and
+## regenerates the stacks; refuses (changing nothing) a name or route that exists
+function:
+	scripts/new-function.sh '$(subst ','\'',$(NAME))' '$(subst ','\'',$(ROUTE))' '$(subst ','\'',$(AUTH))'
+
+## Rewrite what is generated from stacks/functions.toml and openapi.yaml:
+## parts of the stacks and template.yaml, the README's diagram
+regenerate:
+	scripts/new-function.sh --regenerate
 
 ## Smoke-check a running API: make smoke API_URL=https://...
 smoke:

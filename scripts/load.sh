@@ -7,6 +7,8 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 use_free_ports
 trap 'scripts/local-api.sh stop' EXIT
-# It installs what it uses and builds every binary, this one's load among them.
+# It installs what it uses and builds the local API's binaries; the load
+# generator is built beside them (one cargo run: the same features).
 scripts/local-api.sh start
+cargo build --quiet --bin load
 LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT" "$(built load)"

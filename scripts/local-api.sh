@@ -62,14 +62,18 @@ check_ports() {
   done
 }
 
-# One cargo invocation for every binary, from the workspace root without -p:
+# One cargo invocation for all of them, from the workspace root without -p:
 # `cargo lambda watch` runs `cargo run --bin <function>` the same way, so it
 # finds them built with the same features instead of building them again.
 # Under `make test` they are already built, instrumented for coverage with
 # clippy's lints (scripts/build-env.sh), and this finds nothing to do.
+# Only the binaries the local API runs (--bin selects targets, not
+# packages: the features stay the workspace's, as `cargo run --bin` has them).
 build() {
   log "Building the functions, the local gateway, the table tool and local-identity"
-  cargo build --quiet --bins
+  local bins=(--bin local-gateway --bin local-identity --bin create-table --bin sentry-receiver) dir
+  for dir in functions/*/; do bins+=(--bin "$(basename "$dir")"); done
+  cargo build --quiet "${bins[@]}"
 }
 
 # Installs GROUPs (setup.sh) while cargo builds: neither waits for the other,
@@ -334,7 +338,7 @@ case "${1:-}" in
       exit 1
     fi
     # Built with everything else by serve and start; built here only if it is missing.
-    [ -x "$(built local-identity)" ] || cargo build --quiet --bins >&2
+    [ -x "$(built local-identity)" ] || cargo build --quiet --bin local-identity >&2
     exec "$(built local-identity)" token --endpoint "$COGNITO_ENDPOINT" --state "$COGNITO_STATE" --user "$2" "${@:3}"
     ;;
   *)

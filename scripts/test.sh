@@ -97,6 +97,9 @@ SMOKE_TOKEN=$("$(built local-identity)" token --endpoint "$COGNITO_ENDPOINT" --s
   WEB_URL="$LOCAL_API_URL" "$(built smoke)" "$LOCAL_API_URL"
 scripts/local-api.sh stop
 
+phase "make function in a copy of the tree: refusals, and a function of each kind built, linted, tested"
+scripts/check-scaffold.sh
+
 phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it)"
 scripts/check-first-run.sh
 

@@ -4,9 +4,11 @@
 
 pub mod browser;
 pub mod dynamodb;
+pub mod generated;
 pub mod http;
 pub mod identity;
 pub mod load;
 pub mod routes;
+pub mod scaffold;
 pub mod sentry;
 pub mod templates;

@@ -1,6 +1,6 @@
 //! The SAM templates and the OpenAPI document, read as data, for tests that
-//! check invariants across them and for the README's architecture diagram;
-//! and the table that `stacks/functions.yaml`'s resources are generated from.
+//! check invariants across them and for the README's architecture diagram.
+//! (What is generated in them, and from what: [`crate::generated`].)
 
 use std::collections::BTreeSet;
 
@@ -164,6 +164,21 @@ pub fn diagram() -> String {
     out
 }
 
+/// `readme` with [`diagram`] between its `<!-- diagram:start ... -->` and
+/// `<!-- diagram:end -->` markers.
+pub fn readme_with_diagram(readme: &str) -> String {
+    const START: &str = "<!-- diagram:start";
+    const END: &str = "<!-- diagram:end -->";
+    let start = readme
+        .find(START)
+        .expect("README.md has a diagram:start marker");
+    let start = start + readme[start..].find("-->").expect("the marker ends") + 3;
+    let end = readme
+        .find(END)
+        .expect("README.md has a diagram:end marker");
+    format!("{}\n{}{}", &readme[..start], diagram(), &readme[end..])
+}
+
 /// The DynamoDB actions a function's inline policies allow.
 pub fn dynamodb_actions(function: &Value) -> Vec<String> {
     let mut actions = Vec::new();
@@ -187,261 +202,4 @@ pub fn intrinsic(value: &Value) -> Option<(String, &Value)> {
         Value::Tagged(tagged) => Some((tagged.tag.to_string(), &tagged.value)),
         _ => None,
     }
-}
-
-/// One Lambda function, as `stacks/functions.yaml` states it: everything
-/// that differs between functions. The rest (its log group, the two alarms
-/// that roll a deployment back, the checkov skips, the outputs) is the same
-/// for every function and is generated from this by [`functions_stack_resources`].
-#[derive(Debug, Clone, Copy)]
-pub struct FunctionSpec {
-    /// The logical-id prefix: `ServerTime` gives `ServerTimeFunction`,
-    /// `ServerTimeLogGroup`, `ServerTimeAliasArn`...
-    pub name: &'static str,
-    /// The crate under `functions/` (its `x-function` in openapi.yaml).
-    pub krate: &'static str,
-    pub description: &'static str,
-    /// `MemorySize` when not the Globals' 256 MB.
-    pub memory_mb: Option<u32>,
-    /// The live alias's p99 duration above which a deployment rolls back.
-    pub p99_limit_ms: u32,
-    /// The DynamoDB actions it may call on the users table, each with why
-    /// when the reason is not obvious (`""` for none).
-    pub dynamodb: &'static [(&'static str, &'static str)],
-}
-
-/// The functions, once each. To add one: a row here, then
-/// `REGENERATE=1 cargo test -p api-tests --test templates` rewrites
-/// `stacks/functions.yaml` from `Resources:` on (a test fails while it is stale).
-pub const FUNCTIONS: &[FunctionSpec] = &[
-    FunctionSpec {
-        name: "ServerTime",
-        krate: "server_time",
-        description: "GET /time, the server's time and time zone.",
-        // The clock only: no TLS or signing to buy CPU for.
-        memory_mb: Some(128),
-        p99_limit_ms: 200,
-        dynamodb: &[],
-    },
-    FunctionSpec {
-        name: "PutBirthday",
-        krate: "put_birthday",
-        description: "PUT /hello/{username}, stores a date of birth.",
-        memory_mb: None,
-        p99_limit_ms: 500,
-        dynamodb: &[
-            ("dynamodb:GetItem", "the connection warm-up during init"),
-            ("dynamodb:UpdateItem", ""),
-        ],
-    },
-    FunctionSpec {
-        name: "GetUserById",
-        krate: "get_user_by_id",
-        description: "GET /hello/{username} and GET /users/{username}.",
-        memory_mb: None,
-        p99_limit_ms: 500,
-        dynamodb: &[("dynamodb:GetItem", "")],
-    },
-    FunctionSpec {
-        name: "GetUsers",
-        krate: "get_users",
-        description: "GET /users, a page of users (admins).",
-        memory_mb: None,
-        p99_limit_ms: 500,
-        dynamodb: &[(
-            "dynamodb:Scan",
-            "the page, and the connection warm-up during init (Limit 1)",
-        )],
-    },
-    FunctionSpec {
-        name: "DeleteUser",
-        krate: "delete_user",
-        description: "DELETE /users/{username}, erases the user's record.",
-        memory_mb: None,
-        p99_limit_ms: 500,
-        dynamodb: &[(
-            "dynamodb:DeleteItem",
-            "conditional: the erasure, and the connection warm-up during init (a key no user has)",
-        )],
-    },
-];
-
-/// Every function may read the secret holding the Sentry DSN, and nothing
-/// else of Secrets Manager, when error reporting is on (`shared::report`).
-const SENTRY_SECRET_POLICY: &str = "        \
-    # Only the Sentry DSN's secret, only when error reporting is on (shared::report).
-        - !If
-          - ReportsErrors
-          - Version: \"2012-10-17\"
-            Statement:
-              - Effect: Allow
-                Action: secretsmanager:GetSecretValue  # pragma: allowlist secret
-                Resource: !Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SentryDsnSecret}-??????
-          - !Ref AWS::NoValue
-";
-
-/// The text of `stacks/functions.yaml` from its `Resources:` line to the
-/// end, generated from [`FUNCTIONS`]: the resources of every function and
-/// the outputs. The section comment of each names its routes from openapi.yaml.
-pub fn functions_stack_resources() -> String {
-    use std::fmt::Write as _;
-    let operations = openapi_operations();
-    let mut out = String::from(
-        "Resources:\n\
-         \x20 # Generated from FUNCTIONS in tests/src/templates.rs: edit the table there,\n\
-         \x20 # then `REGENERATE=1 cargo test -p api-tests --test templates`.\n",
-    );
-    for f in FUNCTIONS {
-        for text in [f.description, f.krate, f.name] {
-            assert!(
-                !text.contains(": ")
-                    && !text.contains(" #")
-                    && !text.starts_with(['{', '[', '*', '&', '!', '"', '\'']),
-                "{text:?} would not be a plain YAML scalar"
-            );
-        }
-        let routes: Vec<String> = operations
-            .iter()
-            .filter(|(_, _, function)| function == f.krate)
-            .map(|(method, path, _)| format!("{method} {path}"))
-            .collect();
-        let heading = format!("  # --- {}: {} ", f.krate, routes.join(", "));
-        let dashes = 76usize.saturating_sub(heading.chars().count()).max(3);
-        let vpc = if f.dynamodb.is_empty() {
-            "Reaches no private resource; a VPC would only add cold-start latency."
-        } else {
-            "Reaches DynamoDB over its public endpoint with IAM; a VPC would only add cold-start latency."
-        };
-        let (name, krate) = (f.name, f.krate);
-        let _ = write!(
-            out,
-            r#"
-{heading}{dash}
-  {name}Function:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      checkov:
-        skip:
-          - id: CKV_AWS_116
-            comment: Invoked synchronously by API Gateway; a dead-letter queue only applies to async invocations.
-          - id: CKV_AWS_117
-            comment: {vpc}
-          - id: CKV_AWS_115
-            comment: Concurrency is bounded by the API stage's throttling; reserving it per function would fail in small accounts.
-          - id: CKV_AWS_173
-            comment: The environment holds only non-secret settings (table, service, metrics namespace, auth mode, the name of the Sentry DSN's secret).
-    Properties:
-      CodeUri: ../functions/{krate}
-      Description: {description}
-"#,
-            dash = "-".repeat(dashes),
-            description = f.description,
-        );
-        if let Some(memory) = f.memory_mb {
-            let _ = writeln!(out, "      MemorySize: {memory}");
-        }
-        let _ = write!(
-            out,
-            "      LoggingConfig:\n        LogFormat: JSON\n        LogGroup: !Ref {name}LogGroup\n"
-        );
-        out.push_str("      Policies:\n");
-        if !f.dynamodb.is_empty() {
-            out.push_str(
-                "        - Version: \"2012-10-17\"\n          Statement:\n            \
-                 - Effect: Allow\n              Action:\n",
-            );
-            for (action, why) in f.dynamodb {
-                let comment = if why.is_empty() {
-                    String::new()
-                } else {
-                    format!(" # {why}")
-                };
-                let _ = writeln!(out, "                - {action}{comment}");
-            }
-            out.push_str("              Resource: !Ref TableArn\n");
-        }
-        out.push_str(SENTRY_SECRET_POLICY);
-        let _ = write!(
-            out,
-            r#"      DeploymentPreference:
-        Alarms:
-          - !Ref {name}ErrorsAlarm
-          - !Ref {name}LatencyAlarm
-
-  {name}LogGroup:
-    Type: AWS::Logs::LogGroup
-    Metadata:
-      checkov:
-        skip:
-          - id: CKV_AWS_158
-            comment: Logs hold no personal data beyond usernames; CloudWatch Logs encrypts them at rest with its own keys.
-          - id: CKV_AWS_338
-            comment: Retention is per stage (a year in prod); dev and staging keep logs for weeks.
-    Properties:
-      RetentionInDays: !FindInMap [StageSettings, !Ref Stage, LogRetentionDays]
-
-  {name}ErrorsAlarm:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      AlarmDescription: {krate} live alias returned errors during a deployment.
-      Namespace: AWS/Lambda
-      MetricName: Errors
-      Dimensions:
-        - Name: Resource
-          Value: !Sub ${{{name}Function}}:live
-        - Name: FunctionName
-          Value: !Ref {name}Function
-      Statistic: Sum
-      Period: 60
-      EvaluationPeriods: 1
-      Threshold: 0
-      ComparisonOperator: GreaterThanThreshold
-      TreatMissingData: notBreaching
-
-  {name}LatencyAlarm:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      AlarmDescription: {krate} live alias p99 duration is over {p99} ms.
-      Namespace: AWS/Lambda
-      MetricName: Duration
-      Dimensions:
-        - Name: Resource
-          Value: !Sub ${{{name}Function}}:live
-        - Name: FunctionName
-          Value: !Ref {name}Function
-      ExtendedStatistic: p99
-      Period: 60
-      EvaluationPeriods: 2
-      Threshold: {p99}
-      ComparisonOperator: GreaterThanThreshold
-      TreatMissingData: notBreaching
-"#,
-            p99 = f.p99_limit_ms,
-        );
-    }
-    out.push_str("\nOutputs:\n");
-    for FunctionSpec { name, .. } in FUNCTIONS {
-        let _ = write!(
-            out,
-            "  {name}FunctionName:\n    Value: !Ref {name}Function\n  \
-             {name}AliasArn:\n    Value: !Ref {name}Function.Alias\n"
-        );
-    }
-    out
-}
-
-/// `stacks/functions.yaml` with its resources and outputs generated afresh
-/// from [`FUNCTIONS`], its hand-written head (parameters, mappings,
-/// globals) kept: `(current text, text it should have)`.
-pub fn functions_stack_regenerated() -> (String, String) {
-    let path = workspace_root().join("stacks/functions.yaml");
-    let current =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let head_end = current
-        .find("\nResources:\n")
-        .map(|at| at + 1)
-        .expect("stacks/functions.yaml has a Resources: line");
-    let expected = format!("{}{}", &current[..head_end], functions_stack_resources());
-    (current, expected)
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# `make function`, tried as a team member tries it: in a copy of this tree,
+# the scaffold makes one function of each kind (owner, admin, public); the
+# new crates must be formatted, pass clippy's lints and their tests, and the
+# template tests must pass on the copy (its stacks regenerated, its README
+# and diagram updated). Requests it must refuse (a name or route that
+# exists, a name that is no crate name, a path that is no template) must
+# change nothing. Run by `make test` after the tests, in their build
+# environment (scripts/build-env.sh), so the copy's build shares this
+# checkout's compiled dependencies.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+need rustfmt clippy llvm cov
+source scripts/build-env.sh
+
+work="$TARGET_DIR/scaffold"
+copy="$work/workspace"
+mkdir -p "$work"
+# The files a clone would have (and those not yet committed), modification
+# times kept, so cargo finds the copy's crates built on the next run.
+rm -rf "$copy" && mkdir -p "$copy"
+git ls-files -z --cached --others --exclude-standard \
+  | tar --null -T - -c | tar -x -C "$copy"
+# The installed tools are this checkout's (some template tests run them).
+ln -s "$ROOT/.tools" "$copy/.tools"
+# Cargo names a workspace crate's artifacts by its path within the
+# workspace, so the copy's crates would overwrite this checkout's in the
+# shared target folder (and its tests then run the copy's code). Another
+# version gives them names of their own; the dependencies are unchanged.
+find "$copy" -name Cargo.toml -not -path "$copy/.tools/*" -print0 \
+  | xargs -0 sed -i 's/^version = "0\.1\.0"$/version = "0.1.0-scaffold-check"/'
+# The copy builds in this checkout's target folder, so it finds the
+# dependencies compiled (only its own crates are its own); its instrumented
+# runs write their profiles here, not among this checkout's (the coverage
+# report is of this tree alone).
+export CARGO_TARGET_DIR="$TARGET_DIR"
+export LLVM_PROFILE_FILE="$work/profiles/%p-%m.profraw"
+
+scaffold=$(built new-function)
+tree_hash() { (cd "$copy" && find . -path ./.local -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
+
+log "make function refuses what it cannot make, and changes nothing"
+before=$(tree_hash)
+refused=0
+refuse() { # expected words, then NAME ROUTE [AUTH]
+  local expected=$1 output
+  shift
+  if output=$(WORKSPACE_ROOT="$copy" "$scaffold" "$@" 2>&1); then
+    echo "error: make function NAME=$1 ROUTE=\"$2\" ${3:+AUTH=$3} was not refused" >&2; exit 1
+  fi
+  grep -q -- "$expected" <<< "$output" \
+    || { echo "error: make function NAME=$1 ROUTE=\"$2\": expected \"$expected\" in: $output" >&2; exit 1; }
+  refused=$((refused + 1))
+}
+refuse "functions/get_users exists already" get_users "GET /reports"
+refuse "has GET /users/{username} already" get_reports "GET /users/{name}"
+refuse "is not a crate name" Get-Reports "GET /reports"
+refuse "is not a path template" get_reports "GET /reports/{user name}"
+refuse "needs {username} in the path" get_reports "GET /reports" owner
+refuse "AUTH is" get_reports "GET /reports" everyone
+[ "$(tree_hash)" = "$before" ] || { echo "error: a refused make function changed the workspace" >&2; exit 1; }
+
+log "make function: one of each kind in a copy of the tree (${copy#"$ROOT/"})"
+WORKSPACE_ROOT="$copy" "$scaffold" get_reports "GET /reports/{username}" > "$work/owner.log"
+WORKSPACE_ROOT="$copy" "$scaffold" list_reports "GET /reports" admin > "$work/admin.log"
+WORKSPACE_ROOT="$copy" "$scaffold" put_note "PUT /notes/{username}/{note_id}" public > "$work/public.log"
+# A second method on a path the API has.
+WORKSPACE_ROOT="$copy" "$scaffold" delete_report "DELETE /reports/{username}" > "$work/second-method.log"
+
+log "The new crates: formatted, clippy-clean (as errors) and their tests passing"
+(
+  cd "$copy"
+  cargo fmt --check -p get_reports -p list_reports -p put_note -p delete_report
+  # With the tests crate selected too: its dependencies (the hand-unified
+  # features among them) make the build's features the workspace's, so the
+  # copy finds every dependency compiled; the new crates alone would want
+  # some 45 of them with other features. --lib --test handler: the new
+  # crates' tests, not the tests crate's own.
+  cargo test -p get_reports -p list_reports -p put_note -p delete_report -p api-tests --lib --test handler \
+    > "$work/crates.log" 2>&1 \
+    || { tail -n 40 "$work/crates.log" >&2; echo "error: the scaffolded crates do not build or pass (log: $work/crates.log)" >&2; exit 1; }
+)
+
+log "The template tests on the copy (stacks regenerated, README and diagram updated)"
+# This checkout's template tests, reading the copy's files. Not the one that
+# compares the handlers' compiled-in routes: the copy's handlers are not in
+# this build (the copy's own `make test` checks them).
+templates=$(cargo test -p api-tests --test templates --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "templates" and m.get("executable")))')
+WORKSPACE_ROOT="$copy" "$templates" --quiet --skip handlers_declare_the_openapi_routes > "$work/templates.log" 2>&1 \
+  || { tail -n 40 "$work/templates.log" >&2; echo "error: the template tests fail on the scaffolded copy (log: $work/templates.log)" >&2; exit 1; }
+grep -q "GET /reports/{username}" "$copy/stacks/api.yaml" \
+  || { echo "error: the copy's API stack has no route GET /reports/{username}" >&2; exit 1; }
+log "make function: $refused refusals changed nothing; 4 functions made, built, linted and tested; the templates agree"
