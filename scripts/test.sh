@@ -31,7 +31,7 @@ report() {
   fi
   scripts/local-api.sh stop >/dev/null 2>&1 || true
   # Background work still running when a phase fails stops with the run.
-  for pid in ${templates_pid:-} ${tools_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  for pid in ${templates_pid:-} ${tools_pid:-} ${contract_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   printf '\n%-66s %8s\n' "make test: phase" seconds >&2
   for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
   printf '%-66s %8s\n' total "$SECONDS" >&2
@@ -51,7 +51,7 @@ TEMPLATES_LOG="$ROOT/.local/templates.log"
 set -m # each in a process group of its own, so that a failed run stops all of it
 scripts/check-templates.sh > "$TEMPLATES_LOG" 2>&1 &
 templates_pid=$!
-need node moto deny browser crates &
+need node moto contract deny browser crates &
 tools_pid=$!
 set +m
 need rustfmt clippy llvm cov
@@ -98,10 +98,25 @@ SMOKE_TOKEN=$("$(built local-identity)" token --endpoint "$COGNITO_ENDPOINT" --s
 scripts/local-api.sh stop
 
 phase "make function in a copy of the tree: refusals, and a function of each kind built, linted, tested"
+# Beside it and the next phase, which compile: the contract check, which
+# mostly waits on the local APIs it starts. Its log: .local/contract.log.
+CONTRACT_LOG="$ROOT/.local/contract.log"
+set -m
+scripts/check-contract.sh > "$CONTRACT_LOG" 2>&1 &
+contract_pid=$!
+set +m
 scripts/check-scaffold.sh
 
 phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it)"
 scripts/check-first-run.sh
+
+phase "The contract: schemathesis from openapi.yaml, signed in as an admin and with AUTH=open, begun after the smoke checks"
+if ! wait "$contract_pid"; then
+  tail -n 60 "$CONTRACT_LOG" >&2
+  echo "error: the contract check failed (the whole log: ${CONTRACT_LOG#"$ROOT/"})" >&2
+  exit 1
+fi
+grep -E "generated, .* passed" "$CONTRACT_LOG" >&2
 
 phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), begun in the background"
 if ! wait "$templates_pid"; then

@@ -17,6 +17,7 @@ const USES: &[(&str, &str)] = &[
     ("cognito-local", "node"),
     ("moto_server", "moto"),
     ("venv-moto/bin/python", "moto"),
+    ("st", "contract"),
     ("sam validate", "sam"),
     ("sam build", "sam"),
     ("sam build", "arm64"),
