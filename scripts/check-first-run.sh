@@ -37,7 +37,20 @@ git ls-files -z --cached --others --exclude-standard \
 path=$(tr ':' '\n' <<< "$PATH" | grep -v "^$ROOT/" | paste -sd:)
 log "make load in a fresh copy (${copy#"$ROOT/"}), CARGO_TARGET_DIR=${TARGET_DIR#"$ROOT/"}, LOAD_SECONDS=3"
 started=$SECONDS
-env -i HOME="$HOME" PATH="$path" TERM="${TERM:-dumb}" \
+# Under make test, its build environment (scripts/build-env.sh) is passed
+# on: cargo names the copy's crates by their paths in the workspace, the
+# same as this checkout's, so the copy finds them built with the same flags
+# instead of compiling the workspace again. What this checks is the rest:
+# the installs, the target folder outside the tree, each tree its own files.
+build_env=()
+for name in RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS RUSTC_WRAPPER CARGO_LLVM_COV CARGO_LLVM_COV_SHOW_ENV \
+    CARGO_LLVM_COV_TARGET_DIR CARGO_LLVM_COV_BUILD_DIR __CARGO_LLVM_COV_RUSTC_WRAPPER \
+    __CARGO_LLVM_COV_RUSTC_WRAPPER_RUSTFLAGS __CARGO_LLVM_COV_RUSTC_WRAPPER_CRATE_NAMES; do
+  [ -z "${!name:-}" ] || build_env+=("$name=${!name}")
+done
+# Its instrumented processes write their profiles beside its log.
+[ "${#build_env[@]}" = 0 ] || build_env+=("LLVM_PROFILE_FILE=$work/profiles/%p-%m.profraw")
+env -i HOME="$HOME" PATH="$path" TERM="${TERM:-dumb}" "${build_env[@]}" \
   ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} \
   ${PIP_CACHE_DIR:+PIP_CACHE_DIR="$PIP_CACHE_DIR"} ${npm_config_cache:+npm_config_cache="$npm_config_cache"} \
   CARGO_TARGET_DIR="$TARGET_DIR" LOAD_SECONDS=3 \

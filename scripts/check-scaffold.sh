@@ -86,8 +86,9 @@ log "The template tests on the copy (stacks regenerated, README and diagram upda
 # This checkout's template tests, reading the copy's files. Not the one that
 # compares the handlers' compiled-in routes: the copy's handlers are not in
 # this build (the copy's own `make test` checks them).
-templates=$(cargo test -p api-tests --test templates --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "templates" and m.get("executable")))')
+cargo test -p api-tests --test templates --no-run --message-format=json > "$work/templates.json" 2> "$work/templates-build.log" \
+  || { cat "$work/templates-build.log" >&2; echo "error: the template tests do not build" >&2; exit 1; }
+templates=$(python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "templates" and m.get("executable")))' < "$work/templates.json")
 WORKSPACE_ROOT="$copy" "$templates" --quiet --skip handlers_declare_the_openapi_routes > "$work/templates.log" 2>&1 \
   || { tail -n 40 "$work/templates.log" >&2; echo "error: the template tests fail on the scaffolded copy (log: $work/templates.log)" >&2; exit 1; }
 grep -q "GET /reports/{username}" "$copy/stacks/api.yaml" \

@@ -108,7 +108,10 @@ installed() {
 install_venv() { # name
   rm -rf ".tools/venv-$1"
   "$BASE_PYTHON" -m venv ".tools/venv-$1"
-  ".tools/venv-$1/bin/pip" install --disable-pip-version-check --progress-bar off ${PACKAGES[$1]}
+  # --no-compile: no bytecode for the thousands of modules that are never
+  # imported (botocore's among them); Python writes it for those that are,
+  # on first use. It was most of an install's time on 2 cores.
+  ".tools/venv-$1/bin/pip" install --disable-pip-version-check --progress-bar off --no-compile ${PACKAGES[$1]}
 }
 
 install_tool() { # name: one tool, its output in .tools/logs/name.log

@@ -54,6 +54,13 @@ const SUBJECTS: &[Subject] = &[
         event: "list-users",
         storage: true,
     },
+    // A conditional delete: after the first invocation there is nothing to
+    // delete (404), which is the same round trip to the table.
+    Subject {
+        name: "delete_user",
+        event: "delete-user",
+        storage: true,
+    },
 ];
 
 #[derive(Default)]
