@@ -31,7 +31,7 @@ report() {
   fi
   scripts/local-api.sh stop >/dev/null 2>&1 || true
   # Background work still running when a phase fails stops with the run.
-  for pid in ${templates_pid:-} ${tools_pid:-} ${contract_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  for pid in ${templates_pid:-} ${tools_pid:-} ${contract_pid:-} ${first_run_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   printf '\n%-66s %8s\n' "make test: phase" seconds >&2
   for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
   printf '%-66s %8s\n' total "$SECONDS" >&2
@@ -98,17 +98,25 @@ SMOKE_TOKEN=$("$(built local-identity)" token --endpoint "$COGNITO_ENDPOINT" --s
 scripts/local-api.sh stop
 
 phase "make function in a copy of the tree: refusals, and a function of each kind built, linted, tested"
-# Beside it and the next phase, which compile: the contract check, which
-# mostly waits on the local APIs it starts. Its log: .local/contract.log.
-CONTRACT_LOG="$ROOT/.local/contract.log"
+# Beside it, in the background: the contract check, which mostly waits on
+# the local APIs it starts, and make load as a first command, which mostly
+# installs (their logs: .local/contract.log, .local/first-run.log).
+CONTRACT_LOG="$ROOT/.local/contract.log" FIRST_RUN_LOG="$ROOT/.local/first-run.log"
 set -m
 scripts/check-contract.sh > "$CONTRACT_LOG" 2>&1 &
 contract_pid=$!
+scripts/check-first-run.sh > "$FIRST_RUN_LOG" 2>&1 &
+first_run_pid=$!
 set +m
 scripts/check-scaffold.sh
 
-phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it)"
-scripts/check-first-run.sh
+phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it), begun after the smoke checks"
+if ! wait "$first_run_pid"; then
+  tail -n 40 "$FIRST_RUN_LOG" >&2
+  echo "error: make load as a first command failed (the whole log: ${FIRST_RUN_LOG#"$ROOT/"})" >&2
+  exit 1
+fi
+grep -E "make load (as a first command passed|in a fresh copy: passed already)" "$FIRST_RUN_LOG" | sed 's/\x1b\[[0-9;]*m//g' >&2
 
 phase "The contract: schemathesis from openapi.yaml, signed in as an admin and with AUTH=open, begun after the smoke checks"
 if ! wait "$contract_pid"; then
