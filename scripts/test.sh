@@ -110,29 +110,27 @@ first_run_pid=$!
 set +m
 scripts/check-scaffold.sh
 
+# Waits for a check begun in the background; on failure shows the end of its
+# log, otherwise the lines of it that say what it found.
+finish() { # pid log what summary-pattern
+  if ! wait "$1"; then
+    tail -n 60 "$2" >&2
+    echo "error: $3 failed (the whole log: ${2#"$ROOT/"})" >&2
+    exit 1
+  fi
+  grep -E "$4" "$2" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
+}
+
 phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it), begun after the smoke checks"
-if ! wait "$first_run_pid"; then
-  tail -n 40 "$FIRST_RUN_LOG" >&2
-  echo "error: make load as a first command failed (the whole log: ${FIRST_RUN_LOG#"$ROOT/"})" >&2
-  exit 1
-fi
-grep -E "make load (as a first command passed|in a fresh copy: passed already)" "$FIRST_RUN_LOG" | sed 's/\x1b\[[0-9;]*m//g' >&2
+finish "$first_run_pid" "$FIRST_RUN_LOG" "make load as a first command" \
+  "make load (as a first command passed|in a fresh copy: passed already)"
 
 phase "The contract: schemathesis from openapi.yaml, signed in as an admin and with AUTH=open, begun after the smoke checks"
-if ! wait "$contract_pid"; then
-  tail -n 60 "$CONTRACT_LOG" >&2
-  echo "error: the contract check failed (the whole log: ${CONTRACT_LOG#"$ROOT/"})" >&2
-  exit 1
-fi
-grep -E "generated, .* passed" "$CONTRACT_LOG" >&2
+finish "$contract_pid" "$CONTRACT_LOG" "the contract check" "generated, .* passed"
 
 phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), begun in the background"
-if ! wait "$templates_pid"; then
-  tail -n 40 "$TEMPLATES_LOG" >&2
-  echo "error: the template checks failed (the whole log: ${TEMPLATES_LOG#"$ROOT/"})" >&2
-  exit 1
-fi
-grep -E '^(  [A-Za-z]+ +[0-9]+ bytes|.*==> (Templates linted|sam build and its checks))' "$TEMPLATES_LOG" | sed 's/\x1b\[[0-9;]*m//g' >&2
+finish "$templates_pid" "$TEMPLATES_LOG" "the template checks" \
+  '^(  [A-Za-z]+ +[0-9]+ bytes|.*==> (Templates linted|sam build and its checks))'
 
 phase ""
 log "All checks passed"
