@@ -68,6 +68,10 @@ WORKSPACE_ROOT="$copy" "$scaffold" put_note "PUT /notes/{username}/{note_id}" pu
 # A second method on a path the API has.
 WORKSPACE_ROOT="$copy" "$scaffold" delete_report "DELETE /reports/{username}" > "$work/second-method.log"
 
+# The lock file names the new crates already (make test fetches --locked).
+(cd "$copy" && cargo metadata --locked --offline --format-version 1 > /dev/null) \
+  || { echo "error: make function left Cargo.lock stale: cargo --locked refuses it" >&2; exit 1; }
+
 log "The new crates: formatted, clippy-clean (as errors) and their tests passing"
 (
   cd "$copy"

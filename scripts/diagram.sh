@@ -3,4 +3,4 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-WORKSPACE_ROOT="$ROOT" cargo run --quiet -p api-tests --bin diagram
+WORKSPACE_ROOT="$ROOT" cargo run --quiet --bin diagram

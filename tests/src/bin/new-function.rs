@@ -49,6 +49,16 @@ fn main() {
         eprintln!("warning: rustfmt did not format the new crate: run `make fmt`");
     }
     regenerate(&root);
+    // The new member (and the tests crate's new dev-dependency) change
+    // Cargo.lock, written now: what runs with --locked (make test's fetch)
+    // then finds the lock file current.
+    let locked = std::process::Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+        .args(["update", "--workspace", "--offline", "--quiet"])
+        .current_dir(&root)
+        .status();
+    if !locked.is_ok_and(|s| s.success()) {
+        eprintln!("warning: Cargo.lock was not updated: run `cargo update --workspace`");
+    }
     println!(
         "\n{} {} is served by functions/{} (a placeholder answering 200). Next: write its \
          handler and tests, describe it in openapi.yaml and the README, then `make test`; \
