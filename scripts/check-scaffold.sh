@@ -53,20 +53,22 @@ refuse() { # expected words, then NAME ROUTE [AUTH]
     || { echo "error: make function NAME=$1 ROUTE=\"$2\": expected \"$expected\" in: $output" >&2; exit 1; }
   refused=$((refused + 1))
 }
-refuse "functions/get_users exists already" get_users "GET /reports"
-refuse "has GET /users/{username} already" get_reports "GET /users/{name}"
-refuse "is not a crate name" Get-Reports "GET /reports"
-refuse "is not a path template" get_reports "GET /reports/{user name}"
-refuse "needs {username} in the path" get_reports "GET /reports" owner
-refuse "AUTH is" get_reports "GET /reports" everyone
+refuse "functions/get_users exists already" get_users "GET /scaffold-check"
+refuse "has GET /users/{username} already" scaffold_check "GET /users/{name}"
+refuse "is not a crate name" Scaffold-Check "GET /scaffold-check"
+refuse "is not a path template" scaffold_check "GET /scaffold-check/{user name}"
+refuse "needs {username} in the path" scaffold_check "GET /scaffold-check" owner
+refuse "AUTH is" scaffold_check "GET /scaffold-check" everyone
 [ "$(tree_hash)" = "$before" ] || { echo "error: a refused make function changed the workspace" >&2; exit 1; }
 
+# Names and paths of its own, so that it runs in a workspace whatever
+# functions it has.
 log "make function: one of each kind in a copy of the tree (${copy#"$ROOT/"})"
-WORKSPACE_ROOT="$copy" "$scaffold" get_reports "GET /reports/{username}" > "$work/owner.log"
-WORKSPACE_ROOT="$copy" "$scaffold" list_reports "GET /reports" admin > "$work/admin.log"
-WORKSPACE_ROOT="$copy" "$scaffold" put_note "PUT /notes/{username}/{note_id}" public > "$work/public.log"
+WORKSPACE_ROOT="$copy" "$scaffold" scaffold_check_owner "GET /scaffold-check/{username}" > "$work/owner.log"
+WORKSPACE_ROOT="$copy" "$scaffold" scaffold_check_admin "GET /scaffold-check" admin > "$work/admin.log"
+WORKSPACE_ROOT="$copy" "$scaffold" scaffold_check_public "PUT /scaffold-check-notes/{username}/{note_id}" public > "$work/public.log"
 # A second method on a path the API has.
-WORKSPACE_ROOT="$copy" "$scaffold" delete_report "DELETE /reports/{username}" > "$work/second-method.log"
+WORKSPACE_ROOT="$copy" "$scaffold" scaffold_check_second "DELETE /scaffold-check/{username}" > "$work/second-method.log"
 
 # The lock file names the new crates already (make test fetches --locked).
 (cd "$copy" && cargo metadata --locked --offline --format-version 1 > /dev/null) \
@@ -75,13 +77,13 @@ WORKSPACE_ROOT="$copy" "$scaffold" delete_report "DELETE /reports/{username}" > 
 log "The new crates: formatted, clippy-clean (as errors) and their tests passing"
 (
   cd "$copy"
-  cargo fmt --check -p get_reports -p list_reports -p put_note -p delete_report
+  cargo fmt --check -p scaffold_check_owner -p scaffold_check_admin -p scaffold_check_public -p scaffold_check_second
   # With the tests crate selected too: its dependencies (the hand-unified
   # features among them) make the build's features the workspace's, so the
   # copy finds every dependency compiled; the new crates alone would want
   # some 45 of them with other features. --lib --test handler: the new
   # crates' tests, not the tests crate's own.
-  cargo test -p get_reports -p list_reports -p put_note -p delete_report -p api-tests --lib --test handler \
+  cargo test -p scaffold_check_owner -p scaffold_check_admin -p scaffold_check_public -p scaffold_check_second -p api-tests --lib --test handler \
     > "$work/crates.log" 2>&1 \
     || { tail -n 40 "$work/crates.log" >&2; echo "error: the scaffolded crates do not build or pass (log: $work/crates.log)" >&2; exit 1; }
 )
@@ -95,6 +97,6 @@ cargo test -p api-tests --test templates --no-run --message-format=json > "$work
 templates=$(python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "templates" and m.get("executable")))' < "$work/templates.json")
 WORKSPACE_ROOT="$copy" "$templates" --quiet --skip handlers_declare_the_openapi_routes > "$work/templates.log" 2>&1 \
   || { tail -n 40 "$work/templates.log" >&2; echo "error: the template tests fail on the scaffolded copy (log: $work/templates.log)" >&2; exit 1; }
-grep -q "GET /reports/{username}" "$copy/stacks/api.yaml" \
-  || { echo "error: the copy's API stack has no route GET /reports/{username}" >&2; exit 1; }
+grep -q "GET /scaffold-check/{username}" "$copy/stacks/api.yaml" \
+  || { echo "error: the copy's API stack has no route GET /scaffold-check/{username}" >&2; exit 1; }
 log "make function: $refused refusals changed nothing; 4 functions made, built, linted and tested; the templates agree"
