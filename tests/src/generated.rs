@@ -21,6 +21,10 @@ use serde_norway::Value;
 use crate::dynamodb::workspace_root;
 use crate::templates::load;
 
+/// How many functions the monitoring stack's errors and throttles alarms can
+/// sum: a metric-math alarm takes at most 10 metrics, the functions' and the sum.
+pub const MAX_FUNCTIONS: usize = 9;
+
 /// Where the function table is, from the workspace root.
 pub const TABLE: &str = "stacks/functions.toml";
 
@@ -562,9 +566,8 @@ fn metric_id(f: &FunctionSpec) -> String {
 /// function in the errors and throttles alarms and the dashboard, each
 /// route in the dashboard.
 fn monitoring_stack(current: &str, functions: &[FunctionSpec], operations: &[Operation]) -> String {
-    // A metric-math alarm takes at most 10 metrics: the functions and the sum.
     assert!(
-        functions.len() < 10,
+        functions.len() <= MAX_FUNCTIONS,
         "{} functions: the monitoring stack's errors and throttles alarms take at most 9; \
          split them in stacks/monitoring.yaml",
         functions.len()

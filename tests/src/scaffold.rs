@@ -189,7 +189,16 @@ impl NewFunction {
                 self.name
             )));
         }
-        if generated::table().iter().any(|f| f.krate == self.name) {
+        let functions = generated::table();
+        if functions.len() >= generated::MAX_FUNCTIONS {
+            return Err(Refusal(format!(
+                "the workspace has {} functions, as many as the monitoring stack's errors and \
+                 throttles alarms can sum (CloudWatch takes 10 metrics per alarm): split those \
+                 alarms in stacks/monitoring.yaml and raise MAX_FUNCTIONS in tests/src/generated.rs first",
+                functions.len()
+            )));
+        }
+        if functions.iter().any(|f| f.krate == self.name) {
             return Err(Refusal(format!(
                 "{TABLE} has a function {} already: choose another NAME",
                 self.name
