@@ -165,16 +165,17 @@ start_identity() { # data folder: cognito-local, set up; nothing in open mode
   setup_cognito "$1"
 }
 
-watch_args=(
-  --invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT"
-  --env-var "TABLE_NAME=$TABLE_NAME"
-  --env-var "AUTH_MODE=$AUTH"
-  --env-var "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
-  --env-var "AWS_REGION=$AWS_REGION"
-  --env-var "AWS_EC2_METADATA_DISABLED=true"
-  --env-var "AWS_ACCESS_KEY_ID=local"
-  --env-var "AWS_SECRET_ACCESS_KEY=local"
-  --env-var "RUST_LOG=${RUST_LOG:-info}"
+# The functions' environment, as their templates give it on AWS (loopback
+# endpoints in place of AWS's).
+function_env=(
+  "TABLE_NAME=$TABLE_NAME"
+  "AUTH_MODE=$AUTH"
+  "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB"
+  "AWS_REGION=$AWS_REGION"
+  "AWS_EC2_METADATA_DISABLED=true"
+  "AWS_ACCESS_KEY_ID=local"
+  "AWS_SECRET_ACCESS_KEY=local"
+  "RUST_LOG=${RUST_LOG:-info}"
 )
 
 # Error reporting as on AWS, on loopback: the DSN of a Sentry receiver is
@@ -196,10 +197,10 @@ import sys, boto3
 endpoint, name, dsn = sys.argv[1:]
 boto3.client("secretsmanager", endpoint_url=endpoint).create_secret(Name=name, SecretString=dsn)
 PY
-  watch_args+=(
-    --env-var "SENTRY_DSN_SECRET=$SENTRY_SECRET"
-    --env-var "AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:$SECRETS_PORT"
-    --env-var "SENTRY_ENVIRONMENT=local"
+  function_env+=(
+    "SENTRY_DSN_SECRET=$SENTRY_SECRET"
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:$SECRETS_PORT"
+    "SENTRY_ENVIRONMENT=local"
   )
 }
 
@@ -215,14 +216,48 @@ start_gateway() { # [log file]; without one the output is the terminal's
 
 start_watch() { # extra cargo lambda watch arguments
   log "Starting the functions behind cargo lambda watch (Invoke API on 127.0.0.1:$FUNCTIONS_PORT)"
+  local args=(--invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT") var
+  for var in "${function_env[@]}"; do args+=(--env-var "$var"); done
   set -m
-  if [ -n "${WATCH_LOG:-}" ]; then cargo lambda watch "$@" "${watch_args[@]}" > "$WATCH_LOG" 2>&1 &
-  else cargo lambda watch "$@" "${watch_args[@]}" & fi
+  if [ -n "${WATCH_LOG:-}" ]; then cargo lambda watch "$@" "${args[@]}" >> "$WATCH_LOG" 2>&1 &
+  else cargo lambda watch "$@" "${args[@]}" & fi
   echo $! > "$RUN_DIR/watch.pid"
   set +m
   wait_port "$FUNCTIONS_PORT" watch 120
   kill -0 "$(cat "$RUN_DIR/watch.pid")" 2>/dev/null \
     || { echo "error: cargo lambda watch stopped (log above or in $RUN_DIR/watch.log)" >&2; exit 1; }
+}
+
+# For tests: cargo lambda watch serves only the Lambda APIs (no reloading),
+# and each function's binary, as built, is started here at once, as Lambda
+# starts an instance: with the Runtime API's address (its path names the
+# function) and the variables Lambda sets. Left to cargo lambda watch, each
+# would start through `cargo run` on its first invocation, seconds of cargo
+# checking that everything is fresh. One instance per function, as watch
+# runs them (--concurrency 1); one that exits is started again, as Lambda
+# replaces an instance whose runtime failed.
+start_functions() {
+  # Its lines and the functions' go to one file, each appending.
+  : > "$RUN_DIR/watch.log"
+  WATCH_LOG="$RUN_DIR/watch.log" start_watch --only-lambda-apis --quiet
+  log "Starting each function's binary (its log: ${RUN_DIR#"$ROOT/"}/watch.log)"
+  local dir f bin
+  set -m
+  (
+    for dir in functions/*/; do
+      f=$(basename "$dir") bin=$(built "$(basename "$dir")")
+      while :; do
+        env "${function_env[@]}" AWS_LAMBDA_FUNCTION_NAME="$f" AWS_LAMBDA_FUNCTION_VERSION='$LATEST' \
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128 AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/$f" \
+          AWS_LAMBDA_LOG_STREAM_NAME=local AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$FUNCTIONS_PORT/.rt/$f" \
+          "$bin" || echo "$f exited ($?): starting it again" >&2
+        sleep 0.2
+      done &
+    done
+    wait
+  ) >> "$RUN_DIR/watch.log" 2>&1 &
+  echo $! > "$RUN_DIR/functions.pid"
+  set +m
 }
 
 # cargo lambda watch starts a function's binary on its first invocation:
@@ -240,7 +275,7 @@ warm_up() {
 
 stop_all() {
   rm -f "$IDENTITY_ENV"
-  for name in gateway watch dynalite cognito moto sentry; do
+  for name in gateway functions watch dynalite cognito moto sentry; do
     if [ -f "$RUN_DIR/$name.pid" ]; then
       pid=$(cat "$RUN_DIR/$name.pid")
       kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
@@ -318,8 +353,7 @@ case "${1:-}" in
     start_dynamodb
     start_identity "$COGNITO_DIR"
     start_error_reporting
-    WATCH_LOG="$RUN_DIR/watch.log" start_watch --ignore-changes --quiet
-    warm_up
+    start_functions
     start_gateway "$RUN_DIR/gateway.log"
     log "Local API ready at http://127.0.0.1:$LOCAL_API_PORT (log: $RUN_DIR/gateway.log)"
     ;;
