@@ -1,8 +1,8 @@
-//! The AWS SDK's settings, loaded once during init with `aws-config`: the
-//! region, the credentials and the endpoints, found as every AWS SDK finds
-//! them (on Lambda: the variables it sets from the function's configuration
-//! and execution role; locally: the scripts' loopback endpoints in the SDK's
-//! own `AWS_ENDPOINT_URL_<SERVICE>` variables).
+//! The AWS SDK's settings, built once during init from `aws-config`'s
+//! environment providers: the region, the credentials and the endpoints,
+//! found where Lambda puts them (the variables it sets from the function's
+//! configuration and execution role; locally: the scripts' loopback endpoints
+//! in the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables).
 //!
 //! Every client of a function shares what is set here: the HTTPS client that
 //! trusts Amazon's roots only, the time limits and the retries.
@@ -13,6 +13,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_types::os_shim_internal::Env;
+use aws_types::sdk_config;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 use crate::config::ConfigError;
 
@@ -25,37 +28,61 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const MAX_ATTEMPTS: u32 = 3;
 
 /// The settings of the process environment. Call once, during init.
-pub async fn load() -> Result<SdkConfig, ConfigError> {
-    checked(loader().load().await)
-}
-
-/// The loader [`load`] uses: the HTTPS client, the time limits and the
-/// retries of every client. Tests pin the region, credentials and endpoint
-/// on it and get clients built as the functions build theirs.
 ///
-/// Region and credentials come from the environment variables alone, which
-/// is where Lambda puts them (and where the scripts put theirs). The default
-/// chains would also look for profiles, SSO, web identity, ECS and IMDS:
-/// building them took 0.4 ms of every cold start and finds nothing on
-/// Lambda (BENCHMARKS.md). For the same reason no profile file is read: a
-/// developer's `~/.aws/config` must not redirect a local run either.
-pub fn loader() -> aws_config::ConfigLoader {
+/// Region and credentials come from `aws-config`'s environment providers
+/// alone, which is where Lambda puts them (and where the scripts put
+/// theirs); endpoints from the SDK's `AWS_ENDPOINT_URL[_<SERVICE>]`
+/// variables ([`EnvironmentEndpoints`]). Not `aws_config::defaults(..).load()`:
+/// its default chains would also look for profiles, SSO, web identity, ECS and
+/// IMDS, which find nothing on Lambda, and whether they run or not, the loader
+/// links them (and `aws-sdk-sts`) into every binary: 290 to 370 KB of zip
+/// and a slower start (BENCHMARKS.md). No profile file is read either: a
+/// developer's `~/.aws/config` must not redirect a local run.
+pub async fn load() -> Result<SdkConfig, ConfigError> {
     use aws_config::environment::{
         EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
     };
-    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
-    let no_profile_files = EnvConfigFiles::builder()
-        .include_default_config_file(false)
-        .include_default_credentials_file(false)
-        .with_contents(EnvConfigFileKind::Config, "")
+    use aws_config::meta::region::ProvideRegion;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let region = EnvironmentVariableRegionProvider::new().region().await;
+    let config = settings()
+        .region(region)
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .service_config(EnvironmentEndpoints(Env::real()))
         .build();
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(EnvironmentVariableRegionProvider::new())
-        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
-        .profile_files(no_profile_files)
+    checked(config)
+}
+
+/// What every client is built with, whatever the environment: the HTTPS
+/// client, the time limits and the retries. Tests add a region, credentials
+/// and an endpoint to it and get clients built as the functions build theirs.
+pub fn settings() -> sdk_config::Builder {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
         .http_client(https_client())
         .timeout_config(timeouts())
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+}
+
+/// A service's endpoint from the environment, as every AWS SDK reads it:
+/// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB, else `AWS_ENDPOINT_URL`
+/// (the lookup is `aws-runtime`'s, the one `aws-config`'s loader makes).
+#[derive(Debug)]
+struct EnvironmentEndpoints(Env);
+
+impl LoadServiceConfig for EnvironmentEndpoints {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        let (value, _source) = aws_runtime::env_config::EnvConfigValue::new()
+            .env(key.env())
+            .profile(key.profile())
+            .service_id(key.service_id())
+            .load(&self.0, None)?;
+        Some(value.into_owned())
+    }
 }
 
 /// A region is the one setting without which no client can work: its

@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
@@ -128,17 +128,18 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// The SDK's settings as a function loads them ([`shared::aws::loader`]:
+/// The SDK's settings as a function builds them ([`shared::aws::settings`]:
 /// its HTTPS client, time limits and retries), for a loopback `endpoint`,
 /// with the region and dummy credentials pinned so that no environment
-/// variable or metadata service is consulted for them.
+/// variable is consulted for them.
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    shared::aws::loader()
+    shared::aws::settings()
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "local"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "local", "local", None, None, "local",
+        )))
         .endpoint_url(endpoint)
-        .load()
-        .await
+        .build()
 }
 
 /// Creates the users table (as the database stack does) unless it exists,
