@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev token test coverage setup build bench fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
+.PHONY: dev token traces test coverage setup build bench fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
@@ -24,6 +24,11 @@ else
 	  $(if $(filter 1 yes true,$(ADMIN)),--admin) \
 	  $(if $(filter command line,$(origin PASSWORD)),--password '$(subst ','\'',$(value PASSWORD))')
 endif
+
+## Print the last requests the running `make dev` traced, as waterfalls
+## (route, total, each DynamoDB call with its duration): make traces [TRACES=20]
+traces:
+	scripts/traces.sh
 
 ## Run every check and test
 test:

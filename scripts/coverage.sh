@@ -26,7 +26,7 @@ source scripts/build-env.sh
 COVERAGE_MIN_LINES="${COVERAGE_MIN_LINES:-90}"
 
 if [ -n "${LOCAL_API_URL:-}" ]; then
-  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG SENTRY_EVENTS MOTO_ENDPOINT FUNCTIONS_PORT COGNITO_ENDPOINT COGNITO_STATE; do
+  for name in DYNAMODB_ENDPOINT FUNCTIONS_LOG SENTRY_EVENTS MOTO_ENDPOINT FUNCTIONS_PORT COGNITO_ENDPOINT COGNITO_STATE XRAY_SEGMENTS; do
     [ -n "${!name:-}" ] || { echo "error: LOCAL_API_URL is set but $name is not: set both, or neither to start a local API here" >&2; exit 2; }
   done
 else
@@ -36,6 +36,7 @@ else
   export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
   export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
+  export XRAY_SEGMENTS="$ROOT/.local/run/xray-segments.jsonl"
   export SENTRY_EVENTS="$ROOT/.local/run/sentry-events.jsonl"
   export MOTO_ENDPOINT="http://127.0.0.1:$SECRETS_PORT"
   source "$ROOT/.local/run/identity.env"

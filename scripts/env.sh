@@ -37,19 +37,22 @@ export COGNITO_PORT="${COGNITO_PORT:-9229}"
 # In tests: moto (the Secrets Manager API) and a Sentry receiver.
 export SECRETS_PORT="${SECRETS_PORT:-4566}"
 export SENTRY_PORT="${SENTRY_PORT:-9002}"
+# The stand-in X-Ray daemon (UDP), as Lambda's is on AWS.
+export XRAY_PORT="${XRAY_PORT:-2000}"
 export TABLE_NAME="${TABLE_NAME:-users}"
 
 # Picks free loopback ports for a run of its own: DYNAMODB_PORT,
 # LOCAL_API_PORT, FUNCTIONS_PORT, COGNITO_PORT, SECRETS_PORT and SENTRY_PORT,
-# all different (the sockets are held open until all are chosen).
+# all different (the sockets are held open until all are chosen), and
+# XRAY_PORT, a free UDP one.
 use_free_ports() {
   local ports
   ports=$(python3 -c 'import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(6)] + [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
-  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT <<< "$ports"
-  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT
+  read -r DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT XRAY_PORT <<< "$ports"
+  export DYNAMODB_PORT LOCAL_API_PORT FUNCTIONS_PORT COGNITO_PORT SECRETS_PORT SENTRY_PORT XRAY_PORT
 }
 
 # need GROUP...: installs what the calling script uses (scripts/setup.sh).

@@ -14,6 +14,8 @@
 #                        their Sentry DSN from moto (the Secrets Manager API) on
 #                        SECRETS_PORT, and report to a receiver on SENTRY_PORT that
 #                        writes each event to .local/run/sentry-events.jsonl;
+#                        the functions' binaries started at once, as built, behind
+#                        the Lambda APIs of cargo lambda watch (no reloading);
 #                        prints nothing but progress
 #   local-api.sh stop    stops what `start` started
 #   local-api.sh token NAME [--admin] [--password P]
@@ -71,7 +73,7 @@ check_ports() {
 # packages: the features stay the workspace's, as `cargo run --bin` has them).
 build() {
   log "Building the functions, the local gateway, the table tool and local-identity"
-  local bins=(--bin local-gateway --bin local-identity --bin create-table --bin sentry-receiver) dir
+  local bins=(--bin local-gateway --bin local-identity --bin create-table --bin sentry-receiver --bin xray-daemon) dir
   for dir in functions/*/; do bins+=(--bin "$(basename "$dir")"); done
   cargo build --quiet "${bins[@]}"
 }
@@ -176,7 +178,23 @@ function_env=(
   "AWS_ACCESS_KEY_ID=local"
   "AWS_SECRET_ACCESS_KEY=local"
   "RUST_LOG=${RUST_LOG:-info}"
+  # Where Lambda's X-Ray daemon is, with Active tracing: here, the stand-in.
+  "AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:$XRAY_PORT"
 )
+
+# The stand-in X-Ray daemon on 127.0.0.1 UDP: every document the functions
+# send, one JSON object per line, in $1 (make traces reads it).
+start_xray() { # segments file
+  log "Starting the stand-in X-Ray daemon on 127.0.0.1:$XRAY_PORT (UDP; documents in ${1#"$ROOT/"})"
+  mkdir -p "$(dirname "$1")"
+  "$(built xray-daemon)" --port "$XRAY_PORT" --out "$1" > "$RUN_DIR/xray.log" 2>&1 &
+  echo $! > "$RUN_DIR/xray.pid"
+  # UDP has no connection to wait for: it says when it listens.
+  for _ in $(seq 1 50); do grep -q listening "$RUN_DIR/xray.log" 2>/dev/null && return 0; sleep 0.1; done
+  echo "error: the stand-in X-Ray daemon did not start on 127.0.0.1:$XRAY_PORT (UDP; a make dev still running? set XRAY_PORT to a free port):" >&2
+  cat "$RUN_DIR/xray.log" >&2
+  return 1
+}
 
 # Error reporting as on AWS, on loopback: the DSN of a Sentry receiver is
 # kept in a secret of moto's Secrets Manager, and the functions are told the
@@ -275,7 +293,7 @@ warm_up() {
 
 stop_all() {
   rm -f "$IDENTITY_ENV"
-  for name in gateway functions watch dynalite cognito moto sentry; do
+  for name in gateway functions watch dynalite cognito moto sentry xray; do
     if [ -f "$RUN_DIR/$name.pid" ]; then
       pid=$(cat "$RUN_DIR/$name.pid")
       kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
@@ -298,6 +316,8 @@ usage_message() {
     curl '$api/users?limit=10'
     curl '$api/time?tz=Asia/Kolkata'
 
+  make traces prints the last requests as X-Ray waterfalls (each DynamoDB call timed).
+
 MSG
     return
   fi
@@ -318,7 +338,8 @@ MSG
 
   make token sets the user's password to the development password $DEV_PASSWORD
   (or PASSWORD=..., 12+ characters with upper and lower case, a digit and a symbol).
-  Tokens last 1 hour. make dev AUTH=open runs without tokens.
+  Tokens last 1 hour. make dev AUTH=open runs without tokens. make traces prints
+  the last requests as X-Ray waterfalls (each DynamoDB call timed).
 
 MSG
 }
@@ -335,6 +356,7 @@ case "${1:-}" in
     mkdir -p "$ROOT/.local/dynamodb"
     start_dynamodb --path "$ROOT/.local/dynamodb"
     start_identity "$COGNITO_DIR"
+    start_xray "$ROOT/.local/xray/segments.jsonl"
     start_watch
     warm_up
     start_gateway
@@ -353,6 +375,8 @@ case "${1:-}" in
     start_dynamodb
     start_identity "$COGNITO_DIR"
     start_error_reporting
+    : > "$RUN_DIR/xray-segments.jsonl"
+    start_xray "$RUN_DIR/xray-segments.jsonl"
     start_functions
     start_gateway "$RUN_DIR/gateway.log"
     log "Local API ready at http://127.0.0.1:$LOCAL_API_PORT (log: $RUN_DIR/gateway.log)"

@@ -79,6 +79,8 @@ AUTH=cognito scripts/local-api.sh start
 export LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export FUNCTIONS_LOG="$ROOT/.local/run/watch.log"
+# What the functions sent the stand-in X-Ray daemon.
+export XRAY_SEGMENTS="$ROOT/.local/run/xray-segments.jsonl"
 # What the functions reported to the local Sentry receiver.
 export SENTRY_EVENTS="$ROOT/.local/run/sentry-events.jsonl"
 # moto, the Secrets Manager API holding the functions' Sentry DSN.

@@ -179,7 +179,7 @@ async fn handle(
             )
             .header(
                 "lambda-runtime-trace-id",
-                "Root=1-00000000-000000000000000000000000;Sampled=0",
+                "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",
             )
             .body(Full::new(event))
             .unwrap());

@@ -322,10 +322,28 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// A UDP socket on loopback standing for Lambda's X-Ray daemon, drained and
+/// discarded: the functions start their tracer as they do on AWS (where the
+/// daemon address is always set), and the emulator's trace header says
+/// `Sampled=0`, as it does for most requests there.
+fn xray_daemon() -> &'static str {
+    static ADDRESS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ADDRESS.get_or_init(|| {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP port");
+        let address = socket.local_addr().expect("bound").to_string();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 65_536];
+            while socket.recv(&mut buffer).is_ok() {}
+        });
+        address
+    })
+}
+
 fn spawn(binary: &Path, subject: &Subject, emulator: &Emulator, dynamodb: &str) -> Child {
     let mut command = Command::new(binary);
     command
         .env_clear()
+        .env("AWS_XRAY_DAEMON_ADDRESS", xray_daemon())
         .env("AWS_LAMBDA_RUNTIME_API", emulator.addr.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", subject.name)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")

@@ -37,6 +37,8 @@ where
     let handler = &handler;
     let (service, namespace, cold_start) = (service.as_str(), namespace.as_str(), &cold_start);
     let reporter = reporter.as_ref();
+    let tracer = crate::xray::Tracer::from_env();
+    let tracer = tracer.as_ref();
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
             let started = Instant::now();
@@ -54,7 +56,15 @@ where
                 reporter.begin(&invocation);
                 invocation
             });
-            let response = handler(event).await;
+            // Traced when the invocation's header says sampled (X-Ray).
+            let recording = tracer.and_then(|t| t.begin(Some(xray_trace_id.as_str())));
+            let response = match recording {
+                Some(recording) => {
+                    let status = |r: &ApiGatewayV2httpResponse| r.status_code;
+                    recording.run(route, function, status, handler(event)).await
+                }
+                None => handler(event).await,
+            };
             if let (Some(reporter), Some(invocation)) = (reporter, &invocation) {
                 if let Some(failure) = Failure::of_answer(&response) {
                     reporter.report(invocation, &failure).await;

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod dynamodb;
+pub mod fault_proxy;
 pub mod generated;
 pub mod http;
 pub mod identity;
@@ -12,3 +13,4 @@ pub mod routes;
 pub mod scaffold;
 pub mod sentry;
 pub mod templates;
+pub mod xray;

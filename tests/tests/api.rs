@@ -799,3 +799,104 @@ fn a_token_of_another_app_client_is_401() {
     assert!(challenge.contains("audience"), "{challenge}");
     assert_eq!(send("GET", &format!("/hello/{name}"), None).status, 404);
 }
+
+/// The X-Ray documents of the trace `header` names (`Root=…;Parent=…`), as
+/// the stand-in daemon wrote them, waiting a moment for `wanted` of them.
+fn trace_documents(header: &str, wanted: usize) -> Vec<serde_json::Value> {
+    let path = std::env::var("XRAY_SEGMENTS")
+        .expect("XRAY_SEGMENTS: the stand-in X-Ray daemon's file (`make test` sets it)");
+    let root = header
+        .split(';')
+        .find_map(|f| f.strip_prefix("Root="))
+        .unwrap_or_else(|| panic!("no Root in {header}"));
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found = api_tests::xray::read(std::path::Path::new(&path))
+            .into_iter()
+            .filter(|d| d["trace_id"] == root)
+            .collect();
+        if found.len() >= wanted {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    found
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn a_traced_put_then_get_shows_the_handler_and_each_dynamodb_call_and_nothing_personal() {
+    let name = unique_username("Xena");
+    let token = token_of(&name);
+    for (method, path, body, operation, status) in [
+        (
+            "PUT",
+            "/hello",
+            r#"{"dateOfBirth":"1987-06-05"}"#,
+            "UpdateItem",
+            204,
+        ),
+        ("GET", "/users", "", "GetItem", 200),
+    ] {
+        let reply = send_raw(
+            method,
+            &format!("{path}/{name}"),
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &bearer(&token)),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, status);
+        // The header Lambda (here cargo lambda watch) gave the invocation.
+        let line = log_line_of(reply.headers["apigw-requestid"].to_str().unwrap());
+        let header = line["xray_trace_id"].as_str().unwrap().to_owned();
+        let parent = header
+            .split(';')
+            .find_map(|f| f.strip_prefix("Parent="))
+            .unwrap();
+        let documents = trace_documents(&header, 1);
+        let handler = documents
+            .iter()
+            .find(|d| d["annotations"]["route"].is_string())
+            .unwrap_or_else(|| panic!("no handler subsegment for {header}: {documents:?}"));
+        assert_eq!(handler["type"], "subsegment");
+        assert_eq!(handler["parent_id"], parent, "under the function's segment");
+        assert_eq!(handler["annotations"]["function"], line["function"]);
+        assert_eq!(handler["annotations"]["route"], line["route"]);
+        assert_eq!(handler["http"]["response"]["status"], status);
+        let calls: Vec<_> = handler["subsegments"].as_array().unwrap().iter().collect();
+        let call = calls
+            .iter()
+            .find(|c| c["aws"]["operation"] == operation)
+            .unwrap_or_else(|| panic!("no {operation} under {handler}"));
+        assert_eq!(call["name"], "DynamoDB");
+        assert_eq!(call["namespace"], "aws");
+        assert_eq!(call["aws"]["table_name"], "users");
+        assert!(
+            call["aws"]["region"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty())
+        );
+        assert!(
+            call["aws"]["request_id"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty())
+        );
+        assert_eq!(call["http"]["response"]["status"], 200);
+        let (start, end) = (
+            handler["start_time"].as_f64().unwrap(),
+            handler["end_time"].as_f64().unwrap(),
+        );
+        assert!(
+            call["start_time"].as_f64().unwrap() >= start
+                && call["end_time"].as_f64().unwrap() <= end,
+            "{call}"
+        );
+        let text = serde_json::to_string(&documents).unwrap();
+        assert!(
+            !text.contains(&name) && !text.contains("1987-06-05") && !text.contains(&token),
+            "{text}"
+        );
+    }
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api_tests::dynamodb::{LocalDynamo, create_users_table, free_port};
+use api_tests::fault_proxy::{Fault, FaultProxy};
 use jiff::civil::date;
 use shared::aws::OPERATION_TIMEOUT;
 use shared::clock::FixedClock;
@@ -189,4 +190,148 @@ async fn given_a_refused_connection_then_503_quickly() {
     .await;
     assert_eq!(status_and_json(&response).0, 503);
     assert!(started.elapsed() <= WITHIN);
+}
+
+/// A sampled trace header, as Lambda passes it with Active tracing.
+const SAMPLED: &str = "Root=1-6b0f0000-00000000000000000000fa17;Parent=00000000000000a1;Sampled=1";
+
+/// Runs the PUT handler against `endpoint` as a sampled invocation, with a
+/// stand-in daemon on loopback; gives the answer's status, how long it took
+/// and the handler's subsegment as the daemon received it.
+async fn traced_put(endpoint: &str, name: &str) -> (i64, Duration, serde_json::Value) {
+    let daemon = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    daemon
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let tracer = shared::xray::Tracer::to(&daemon.local_addr().unwrap().to_string()).unwrap();
+    let store = production_store(endpoint, "users").await;
+    let clock = FixedClock::at_noon_utc(date(2026, 11, 23));
+    let started = Instant::now();
+    let response = tracer
+        .begin(Some(SAMPLED))
+        .expect("sampled")
+        .run(
+            "PUT /hello/{username}",
+            "put_birthday",
+            |r: &shared::http::ApiGatewayV2httpResponse| r.status_code,
+            put_birthday::handler(
+                &store,
+                &clock,
+                AuthMode::Open,
+                invocation(put_event(name, "1990-04-23")),
+            ),
+        )
+        .await;
+    let took = started.elapsed();
+    let mut buffer = vec![0; 65_536];
+    // Init's warm-up comes first when this process warmed a store up.
+    loop {
+        let n = daemon.recv(&mut buffer).expect("the handler's subsegment");
+        let document = api_tests::xray::document_of(&buffer[..n]).unwrap();
+        if document["annotations"]["route"].is_string() {
+            return (response.status_code, took, document);
+        }
+    }
+}
+
+/// The DynamoDB attempts under a handler's subsegment.
+fn attempts(handler: &serde_json::Value) -> Vec<&serde_json::Value> {
+    handler["subsegments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["name"] == "DynamoDB")
+        .collect()
+}
+
+#[tokio::test]
+async fn given_dynamodb_throttles_past_the_retries_then_503_within_3_seconds_and_each_attempt_is_traced_as_throttled()
+ {
+    let server = LocalDynamo::start();
+    create_users_table(&server.client(), "users").await.unwrap();
+    for fault in [Fault::ProvisionedThroughputExceeded, Fault::Throttling] {
+        let proxy = FaultProxy::start(server.endpoint(), "UpdateItem", fault);
+        let (status, took, handler) = traced_put(&proxy.url(), "Thea").await;
+        assert_eq!(status, 503, "{fault:?}");
+        assert!(took <= WITHIN, "{fault:?} took {took:?}");
+        assert_eq!(handler["fault"], true, "{handler}");
+        let puts: Vec<_> = attempts(&handler)
+            .into_iter()
+            .filter(|a| a["aws"]["operation"] == "UpdateItem")
+            .collect();
+        // Every attempt that reached DynamoDB is one subsegment; the SDK
+        // retried (the operation's time limit may cut the last backoff).
+        assert_eq!(puts.len(), proxy.faulted(), "{handler}");
+        assert!(puts.len() >= 2, "retried: {handler}");
+        for (n, attempt) in puts.iter().enumerate() {
+            assert_eq!(attempt["aws"]["retries"], n, "{attempt}");
+            assert_eq!(attempt["throttle"], true, "{fault:?}: {attempt}");
+            assert_eq!(attempt["error"], true, "{attempt}");
+            assert!(attempt.get("fault").is_none(), "{attempt}");
+            assert_eq!(attempt["http"]["response"]["status"], 400);
+            assert_eq!(attempt["namespace"], "aws");
+            assert_eq!(attempt["aws"]["table_name"], "users");
+            assert_eq!(attempt["aws"]["region"], "us-east-1");
+            assert!(
+                attempt["aws"]["request_id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("FAULT")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn given_dynamodb_fails_with_500s_then_503_and_each_attempt_is_traced_as_a_fault() {
+    let server = LocalDynamo::start();
+    create_users_table(&server.client(), "users").await.unwrap();
+    let proxy = FaultProxy::start(server.endpoint(), "UpdateItem", Fault::InternalServerError);
+    let (status, took, handler) = traced_put(&proxy.url(), "Fay").await;
+    assert_eq!(status, 503);
+    assert!(took <= WITHIN, "took {took:?}");
+    let puts: Vec<_> = attempts(&handler)
+        .into_iter()
+        .filter(|a| a["aws"]["operation"] == "UpdateItem")
+        .collect();
+    assert_eq!(puts.len(), proxy.faulted(), "{handler}");
+    assert!(puts.len() >= 2, "retried: {handler}");
+    for attempt in puts {
+        assert_eq!(attempt["fault"], true, "{attempt}");
+        assert!(attempt.get("throttle").is_none(), "{attempt}");
+        assert_eq!(attempt["http"]["response"]["status"], 500);
+    }
+}
+
+#[tokio::test]
+async fn through_the_proxy_unfaulted_calls_pass_and_are_traced_as_they_are() {
+    let server = LocalDynamo::start();
+    create_users_table(&server.client(), "users").await.unwrap();
+    // Faults only for an operation the handler does not call.
+    let proxy = FaultProxy::start(server.endpoint(), "Scan", Fault::InternalServerError);
+    let (status, _, handler) = traced_put(&proxy.url(), "Pia").await;
+    assert_eq!(status, 204, "{handler}");
+    assert_eq!(proxy.faulted(), 0);
+    let calls = attempts(&handler);
+    assert!(!calls.is_empty(), "{handler}");
+    for call in calls {
+        assert_eq!(call["http"]["response"]["status"], 200, "{call}");
+        assert!(
+            call.get("error").is_none() && call.get("fault").is_none(),
+            "{call}"
+        );
+        assert!(
+            !call["aws"]["request_id"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{call}"
+        );
+    }
+    // Nothing personal: neither the username nor the date of birth.
+    let text = handler.to_string();
+    assert!(
+        !text.contains("Pia") && !text.contains("1990-04-23"),
+        "{text}"
+    );
 }

@@ -125,6 +125,18 @@ fn every_function_is_arm64_rust_with_a_live_alias_json_logs_and_its_own_log_grou
                 .exists(),
             "{id}"
         );
+        // X-Ray (shared::xray): Active tracing for every function, and a role
+        // SAM makes from `Policies`, to which it adds AWSXrayWriteOnlyAccess
+        // (xray:PutTraceSegments); a `Role` of its own would go without.
+        let properties = &function["Properties"];
+        assert!(
+            properties["Tracing"].is_null() || properties["Tracing"] == "Active",
+            "{id}: Tracing stays Active"
+        );
+        assert!(
+            properties["Role"].is_null() && properties["Policies"].is_sequence(),
+            "{id}: SAM's role, which may put trace segments"
+        );
         let logging = &function["Properties"]["LoggingConfig"];
         assert_eq!(logging["LogFormat"], "JSON", "{id}");
         let log_group = scalar(&logging["LogGroup"]).unwrap();
@@ -361,6 +373,9 @@ fn the_monitoring_stack_watches_the_metrics_the_functions_emit() {
             outcome.name()
         );
     }
+    // And it leads to the traces (shared::xray), by the annotations they carry.
+    assert!(dashboard.contains("#xray:service-map/map"), "{dashboard}");
+    assert!(dashboard.contains("annotation.route"), "{dashboard}");
 }
 
 /// CloudWatch alarms cannot publish to a topic encrypted with the AWS managed

@@ -38,9 +38,18 @@ impl DynamoStore {
 
     /// Builds the DynamoDB client from the SDK's settings ([`crate::aws::load`]:
     /// its HTTPS client, time limits and retries, and the endpoint of
-    /// `AWS_ENDPOINT_URL_DYNAMODB` where one is set). Call once, during init.
+    /// `AWS_ENDPOINT_URL_DYNAMODB` where one is set), with every call attempt
+    /// recorded for X-Ray while an invocation is traced ([`crate::xray`]).
+    /// Call once, during init.
     pub fn connect(aws: &aws_config::SdkConfig, config: &StoreConfig) -> Self {
-        Self::new(Client::new(aws), config.table_name.clone())
+        let traced = crate::xray::AwsCalls::dynamodb(
+            aws.region().map(|region| region.as_ref()),
+            &config.table_name,
+        );
+        let client_config = aws_sdk_dynamodb::config::Builder::from(aws)
+            .interceptor(traced)
+            .build();
+        Self::new(Client::from_conf(client_config), config.table_name.clone())
     }
 
     /// Opens and warms the connection to DynamoDB during init, where Lambda
@@ -48,6 +57,7 @@ impl DynamoStore {
     /// handshakes, credential signing set-up and endpoint resolution. It reads
     /// a key no user can have (usernames are letters only). A failure is only
     /// logged: the first real request will try again.
+    /// The first sampled invocation's trace shows it ([`crate::xray::during_init`]).
     pub async fn warm_up(&self) {
         let read = self
             .client
@@ -57,16 +67,15 @@ impl DynamoStore {
                 attribute::USERNAME,
                 AttributeValue::S(WARM_UP_KEY.to_owned()),
             )
-            .send()
-            .await;
-        warm_up_result(read);
+            .send();
+        warm_up_result(crate::xray::during_init(read).await);
     }
 
     /// [`DynamoStore::warm_up`] for a function allowed only to delete: a
     /// conditional delete of the key no user can have, which finds nothing
     /// and so changes nothing.
     pub async fn warm_up_by_deleting(&self) {
-        warm_up_result(self.delete_key(WARM_UP_KEY).await);
+        warm_up_result(crate::xray::during_init(self.delete_key(WARM_UP_KEY)).await);
     }
 
     /// One conditional DeleteItem: "was there a record?" and the erasure in
