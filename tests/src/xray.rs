@@ -144,28 +144,30 @@ pub fn waterfall(handler: &Value, others: &[&Value], width: usize) -> String {
         flags(handler),
         handler["trace_id"].as_str().unwrap_or("?"),
     );
-    let scale = width as f64 / total.max(0.001);
-    let mut row = |name: String, document: &Value, from: f64| {
+    // Each row's bar is placed within its span: the request's, or for init's
+    // warm-up (before the request) the warm-up's own.
+    let mut row = |name: String, document: &Value, from: f64, span: f64| {
         let (offset, duration) = millis(document, from);
-        let lead = ((offset.max(0.0)) * scale).round() as usize;
-        let bar = ((duration * scale).round() as usize).max(1);
+        let scale = width as f64 / span.max(0.001);
+        let lead = ((offset.max(0.0) * scale).round() as usize).min(width);
+        let bar = ((duration * scale).round() as usize).clamp(1, (width - lead).max(1));
         text.push_str(&format!(
             "  {name:<30} {duration:>7.1} ms  at +{offset:<7.1} |{}{}{}\n",
-            " ".repeat(lead.min(width)),
-            "#".repeat(bar.min(width.saturating_sub(lead).max(1))),
+            " ".repeat(lead),
+            "#".repeat(bar),
             flags(document),
         ));
     };
     for warm_up in others.iter().filter(|d| d["annotations"]["init"] == true) {
-        // Before the request: shown with its own calls, offsets from its start.
         let from = warm_up["start_time"].as_f64().unwrap_or_default();
-        row("Init warm-up (cold start)".to_owned(), warm_up, from);
+        let (_, span) = millis(warm_up, from);
+        row("Init warm-up (cold start)".to_owned(), warm_up, from, span);
         for call in warm_up["subsegments"].as_array().into_iter().flatten() {
-            row(format!("  {}", call_name(call)), call, from);
+            row(format!("  {}", call_name(call)), call, from, span);
         }
     }
     for call in handler["subsegments"].as_array().into_iter().flatten() {
-        row(call_name(call), call, start);
+        row(call_name(call), call, start, total);
     }
     text
 }
