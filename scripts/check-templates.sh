@@ -2,12 +2,13 @@
 # The templates, checked offline by AWS's own tools: sam validate --lint and
 # cfn-lint on the root, every nested template (validate on the root alone
 # does not look inside nested ones) and the pipeline; checkov with zero failed
-# checks; the GitHub workflows against their schema and checkov; and
-# sam build of every function for arm64 without Docker.
+# checks; the GitHub workflows against their schema and checkov; sam build
+# of every function for arm64 without Docker; and sam package of that build
+# into a local S3 API (scripts/check-package.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-need sam checks lambda zig arm64
+need sam checks lambda zig arm64 moto
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 started=$SECONDS
 
@@ -58,4 +59,6 @@ for f in $functions; do
   file -b "$file" | grep -q 'ARM aarch64' || { echo "error: $file is not an arm64 executable" >&2; exit 1; }
   printf '  %-22s %s bytes\n' "$f" "$(stat -c %s "$file")"
 done
-log "sam build and its checks took $(( SECONDS - started )) s"
+# What the pipelines run next: sam package, here into a local S3 API.
+scripts/check-package.sh
+log "sam build, sam package and their checks took $(( SECONDS - started )) s"

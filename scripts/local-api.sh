@@ -224,6 +224,9 @@ PY
 
 start_gateway() { # [log file]; without one the output is the terminal's
   local args=(--listen "127.0.0.1:$LOCAL_API_PORT" --invoke "http://127.0.0.1:$FUNCTIONS_PORT" --root "$ROOT")
+  # In tests the functions reach the Runtime API through the gateway, which
+  # then plays Lambda's part in traces (local/gateway/src/trace.rs).
+  [ -z "${GATEWAY_TRACES:-}" ] || args+=(--xray "127.0.0.1:$XRAY_PORT")
   if [ "$AUTH" = open ]; then args+=(--auth open)
   else args+=(--issuer "$COGNITO_ISSUER" --audience "$COGNITO_CLIENT_ID"); fi
   if [ -n "${1:-}" ]; then "$(built local-gateway)" "${args[@]}" > "$1" 2>&1 &
@@ -249,15 +252,13 @@ start_watch() { # extra cargo lambda watch arguments
 # For tests: cargo lambda watch serves only the Lambda APIs (no reloading),
 # and each function's binary, as built, is started here at once, as Lambda
 # starts an instance: with the Runtime API's address (its path names the
-# function) and the variables Lambda sets. Left to cargo lambda watch, each
+# function; the gateway relays it to watch, and gives each invocation the
+# trace header it began) and the variables Lambda sets. Left to cargo lambda watch, each
 # would start through `cargo run` on its first invocation, seconds of cargo
 # checking that everything is fresh. One instance per function, as watch
 # runs them (--concurrency 1); one that exits is started again, as Lambda
 # replaces an instance whose runtime failed.
 start_functions() {
-  # Its lines and the functions' go to one file, each appending.
-  : > "$RUN_DIR/watch.log"
-  WATCH_LOG="$RUN_DIR/watch.log" start_watch --only-lambda-apis --quiet
   log "Starting each function's binary (its log: ${RUN_DIR#"$ROOT/"}/watch.log)"
   local dir f bin
   set -m
@@ -267,7 +268,7 @@ start_functions() {
       while :; do
         env "${function_env[@]}" AWS_LAMBDA_FUNCTION_NAME="$f" AWS_LAMBDA_FUNCTION_VERSION='$LATEST' \
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128 AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/$f" \
-          AWS_LAMBDA_LOG_STREAM_NAME=local AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$FUNCTIONS_PORT/.rt/$f" \
+          AWS_LAMBDA_LOG_STREAM_NAME=local AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$LOCAL_API_PORT/.rt/$f" \
           "$bin" || echo "$f exited ($?): starting it again" >&2
         sleep 0.2
       done &
@@ -376,9 +377,13 @@ case "${1:-}" in
     start_identity "$COGNITO_DIR"
     start_error_reporting
     : > "$RUN_DIR/xray-segments.jsonl"
+    # watch's lines and the functions' go to one file, each appending.
+    : > "$RUN_DIR/watch.log"
     start_xray "$RUN_DIR/xray-segments.jsonl"
+    # The gateway first: the functions ask it for their first event.
+    WATCH_LOG="$RUN_DIR/watch.log" start_watch --only-lambda-apis --quiet
+    GATEWAY_TRACES=1 start_gateway "$RUN_DIR/gateway.log"
     start_functions
-    start_gateway "$RUN_DIR/gateway.log"
     log "Local API ready at http://127.0.0.1:$LOCAL_API_PORT (log: $RUN_DIR/gateway.log)"
     ;;
   stop)

@@ -130,9 +130,9 @@ finish "$first_run_pid" "$FIRST_RUN_LOG" "make load as a first command" \
 phase "The contract: schemathesis from openapi.yaml, signed in as an admin and with AUTH=open, begun after the smoke checks"
 finish "$contract_pid" "$CONTRACT_LOG" "the contract check" "generated, .* passed"
 
-phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), begun in the background"
+phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), sam package into a local S3, begun in the background"
 finish "$templates_pid" "$TEMPLATES_LOG" "the template checks" \
-  '^(  [A-Za-z]+ +[0-9]+ bytes|.*==> (Templates linted|sam build and its checks))'
+  '^(  [A-Za-z]+ +[0-9]+ bytes|  packaged: |.*==> (Templates linted|sam build, sam package and their checks))'
 
 phase ""
 log "All checks passed"

@@ -855,7 +855,19 @@ fn a_traced_put_then_get_shows_the_handler_and_each_dynamodb_call_and_nothing_pe
             .split(';')
             .find_map(|f| f.strip_prefix("Parent="))
             .unwrap();
-        let documents = trace_documents(&header, 1);
+        // The gateway's segments (Lambda's part) and the handler's subsegment.
+        let documents = trace_documents(&header, 3);
+        let function_segment = documents
+            .iter()
+            .find(|d| d["origin"] == "AWS::Lambda::Function")
+            .unwrap_or_else(|| panic!("no function segment for {header}: {documents:?}"));
+        assert_eq!(function_segment["id"], parent, "the header names it");
+        assert_eq!(function_segment["name"], line["function"]);
+        let service = documents
+            .iter()
+            .find(|d| d["origin"] == "AWS::Lambda")
+            .unwrap_or_else(|| panic!("no Lambda service segment: {documents:?}"));
+        assert_eq!(function_segment["parent_id"], service["id"]);
         let handler = documents
             .iter()
             .find(|d| d["annotations"]["route"].is_string())
@@ -899,4 +911,27 @@ fn a_traced_put_then_get_shows_the_handler_and_each_dynamodb_call_and_nothing_pe
             "{text}"
         );
     }
+}
+
+#[test]
+#[ignore = "needs the local API: `make test` runs it"]
+fn a_request_its_caller_marks_unsampled_is_not_traced() {
+    let reply = send_raw(
+        "GET",
+        "/time",
+        &[(
+            "x-amzn-trace-id",
+            "Root=1-6b0f0000-000000000000000000000000;Sampled=0",
+        )],
+        b"",
+    );
+    assert_eq!(reply.status, 200);
+    let line = log_line_of(reply.headers["apigw-requestid"].to_str().unwrap());
+    let header = line["xray_trace_id"].as_str().unwrap();
+    assert!(header.ends_with("Sampled=0"), "{header}");
+    // A sampled request after it is traced, so the daemon has caught up.
+    let after = send_raw("GET", "/time", &[], b"");
+    let after_line = log_line_of(after.headers["apigw-requestid"].to_str().unwrap());
+    assert!(!trace_documents(after_line["xray_trace_id"].as_str().unwrap(), 3).is_empty());
+    assert_eq!(trace_documents(header, 1), Vec::<serde_json::Value>::new());
 }

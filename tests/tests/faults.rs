@@ -234,13 +234,17 @@ async fn traced_put(endpoint: &str, name: &str) -> (i64, Duration, serde_json::V
     }
 }
 
-/// The DynamoDB attempts under a handler's subsegment.
-fn attempts(handler: &serde_json::Value) -> Vec<&serde_json::Value> {
+/// The DynamoDB attempts under a handler's subsegment (of `operation`, or all).
+fn attempts<'a>(
+    handler: &'a serde_json::Value,
+    operation: Option<&str>,
+) -> Vec<&'a serde_json::Value> {
     handler["subsegments"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|s| s["name"] == "DynamoDB")
+        .filter(|s| operation.is_none_or(|op| s["aws"]["operation"] == op))
         .collect()
 }
 
@@ -255,10 +259,7 @@ async fn given_dynamodb_throttles_past_the_retries_then_503_within_3_seconds_and
         assert_eq!(status, 503, "{fault:?}");
         assert!(took <= WITHIN, "{fault:?} took {took:?}");
         assert_eq!(handler["fault"], true, "{handler}");
-        let puts: Vec<_> = attempts(&handler)
-            .into_iter()
-            .filter(|a| a["aws"]["operation"] == "UpdateItem")
-            .collect();
+        let puts = attempts(&handler, Some("UpdateItem"));
         // Every attempt that reached DynamoDB is one subsegment; the SDK
         // retried (the operation's time limit may cut the last backoff).
         assert_eq!(puts.len(), proxy.faulted(), "{handler}");
@@ -290,10 +291,7 @@ async fn given_dynamodb_fails_with_500s_then_503_and_each_attempt_is_traced_as_a
     let (status, took, handler) = traced_put(&proxy.url(), "Fay").await;
     assert_eq!(status, 503);
     assert!(took <= WITHIN, "took {took:?}");
-    let puts: Vec<_> = attempts(&handler)
-        .into_iter()
-        .filter(|a| a["aws"]["operation"] == "UpdateItem")
-        .collect();
+    let puts = attempts(&handler, Some("UpdateItem"));
     assert_eq!(puts.len(), proxy.faulted(), "{handler}");
     assert!(puts.len() >= 2, "retried: {handler}");
     for attempt in puts {
@@ -312,7 +310,7 @@ async fn through_the_proxy_unfaulted_calls_pass_and_are_traced_as_they_are() {
     let (status, _, handler) = traced_put(&proxy.url(), "Pia").await;
     assert_eq!(status, 204, "{handler}");
     assert_eq!(proxy.faulted(), 0);
-    let calls = attempts(&handler);
+    let calls = attempts(&handler, None);
     assert!(!calls.is_empty(), "{handler}");
     for call in calls {
         assert_eq!(call["http"]["response"]["status"], 200, "{call}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::{Method, Request, StatusCode};
+use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -40,6 +40,41 @@ impl Invoker {
             base: base.into().trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         }
+    }
+
+    /// Sends a request of the Lambda Runtime API (`/.rt/...`, which the
+    /// same server serves) on, as it came: for the relay ([`crate::trace`]).
+    /// `invocation/next` waits for an event as long as it takes.
+    pub async fn forward(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), String> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path_and_query}", self.base));
+        for (name, value) in headers {
+            if name != hyper::header::HOST {
+                request = request.header(name, value);
+            }
+        }
+        let request = request
+            .body(Full::new(body))
+            .map_err(|e| format!("cannot relay the request: {e}"))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| format!("the Runtime API is unreachable: {e:?}"))?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| format!("the Runtime API's answer broke off: {e}"))?
+            .to_bytes();
+        Ok((parts.status, parts.headers, body))
     }
 
     /// Invokes `function` with `event`. Whichever limit is shorter decides

@@ -16,6 +16,7 @@ pub mod response;
 pub mod router;
 pub mod site;
 pub mod spec;
+pub mod trace;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,6 +62,7 @@ pub struct Gateway {
     site: Option<site::Site>,
     invoker: Invoker,
     requests: AtomicU64,
+    tracing: Option<trace::Tracing>,
 }
 
 /// What one request came to, for the log line.
@@ -85,7 +87,15 @@ impl Gateway {
             site: None,
             invoker,
             requests: AtomicU64::new(0),
+            tracing: None,
         })
+    }
+
+    /// Plays Lambda's part in traces ([`trace`]), sending segments to the
+    /// X-Ray daemon at `tracing`.
+    pub fn with_tracing(mut self, tracing: trace::Tracing) -> Self {
+        self.tracing = Some(tracing);
+        self
     }
 
     /// Serves `site` (the web page) on every GET that no API route takes.
@@ -132,6 +142,10 @@ impl Gateway {
         peer: SocketAddr,
         local: SocketAddr,
     ) -> HttpResponse {
+        // The functions' Runtime API, relayed (see `relay`).
+        if request.uri().path().starts_with("/.rt/") {
+            return self.relay(request).await;
+        }
         let started = Instant::now();
         let facts = self.facts(peer, local);
         let method = request.method().clone();
@@ -218,6 +232,14 @@ impl Gateway {
             }
         };
         let event = event::build(parts, &body, &matched, facts, authorizer);
+        let traced = self.tracing.as_ref().map(|tracing| {
+            let root = facts.trace_id.trim_start_matches("Root=");
+            let caller = parts
+                .headers
+                .get("x-amzn-trace-id")
+                .and_then(|v| v.to_str().ok());
+            tracing.begin(&facts.request_id, root, caller)
+        });
         let outcome = self
             .invoker
             .invoke(
@@ -228,6 +250,9 @@ impl Gateway {
             )
             .await;
         let function = &matched.route.function;
+        if let (Some(tracing), Some(traced)) = (&self.tracing, traced) {
+            tracing.end(traced, function, !matches!(outcome, Outcome::Answered(_)));
+        }
         match outcome {
             Outcome::Answered(payload) => response::from_function(&payload).unwrap_or_else(|e| {
                 served.problem = Some(e.0);
@@ -259,6 +284,46 @@ impl Gateway {
                 response::service_unavailable()
             }
         }
+    }
+
+    /// The functions' Runtime API, relayed to `cargo lambda watch` (which
+    /// serves it beside the Invoke API): in tests the functions are pointed
+    /// here, so that an invocation's `Lambda-Runtime-Trace-Id` is the one
+    /// this gateway began ([`trace`]) rather than the one watch makes up.
+    async fn relay(&self, request: Request<Incoming>) -> HttpResponse {
+        let (parts, body) = request.into_parts();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return response::gateway(StatusCode::BAD_REQUEST, "Bad Request"),
+        };
+        let forwarded = self
+            .invoker
+            .forward(parts.method, &path, &parts.headers, body)
+            .await;
+        let (status, mut headers, body) = match forwarded {
+            Ok(answer) => answer,
+            Err(problem) => {
+                eprintln!("local gateway: runtime relay: {problem}");
+                return response::service_unavailable();
+            }
+        };
+        if path.ends_with("/invocation/next") {
+            let header = trace::request_id_of(&body)
+                .and_then(|id| self.tracing.as_ref()?.header_of(&id))
+                .and_then(|h| HeaderValue::from_str(&h).ok());
+            if let Some(header) = header {
+                headers.insert("lambda-runtime-trace-id", header);
+            }
+        }
+        let mut response = hyper::Response::new(http_body_util::Full::new(body));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        response
     }
 
     /// A request id in API Gateway's style (14 base64 characters) and an

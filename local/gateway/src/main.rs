@@ -1,11 +1,13 @@
 //! `local-gateway --listen 127.0.0.1:3000 --invoke http://127.0.0.1:9001
-//!  (--issuer URL --audience CLIENT_ID | --auth open) [--root .]`
+//!  (--issuer URL --audience CLIENT_ID | --auth open) [--root .] [--xray 127.0.0.1:2000]`
 //!
 //! Serves the API of `openapi.yaml` on `--listen`, invoking the functions
 //! through the Invoke API at `--invoke` (`cargo lambda watch`). Protected
 //! routes take tokens of `--issuer` for `--audience` (the JWT authorizer),
 //! or anyone with `--auth open` (the open mode of demo stages). Every other
-//! GET is a file of `web/` under `--root`, the page.
+//! GET is a file of `web/` under `--root`, the page. With `--xray`, it plays
+//! Lambda's part in traces, for functions that reach the Runtime API through
+//! it (`/.rt/...`, relayed to `--invoke`): see `local_gateway::trace`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use local_gateway::spec::ApiSpec;
 use local_gateway::{Auth, Gateway};
 
 const USAGE: &str = "usage: local-gateway --listen ADDR:PORT --invoke URL \
-                     (--issuer URL --audience CLIENT_ID | --auth open) [--root DIR]";
+                     (--issuer URL --audience CLIENT_ID | --auth open) [--root DIR] [--xray ADDR:PORT]";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,6 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut invoke = None;
     let mut root = PathBuf::from(".");
     let (mut issuer, mut audience, mut open) = (None, None, false);
+    let mut xray = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(USAGE)?;
@@ -35,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--issuer" => issuer = Some(value),
             "--audience" => audience = Some(value),
             "--auth" if value == "open" => open = true,
+            "--xray" => xray = Some(value),
             _ => return Err(format!("unknown argument {flag}\n{USAGE}").into()),
         }
     }
@@ -77,7 +81,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // The page of web/ beside the API, as CloudFront serves it on AWS.
     let site = Site::new(root.join("web"), page_config);
-    let gateway = Arc::new(Gateway::new(&spec, Invoker::new(&invoke), auth)?.with_site(site));
+    let mut gateway = Gateway::new(&spec, Invoker::new(&invoke), auth)?.with_site(site);
+    if let Some(xray) = xray {
+        let tracing = local_gateway::trace::Tracing::to(&xray).map_err(|e| {
+            format!("--xray {xray}: {e} (the X-Ray daemon's UDP address, as 127.0.0.1:2000)")
+        })?;
+        gateway = gateway.with_tracing(tracing);
+    }
+    let gateway = Arc::new(gateway);
     let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
         format!("cannot listen on {listen}: {e} (set LOCAL_API_PORT to a free port)")
     })?;

@@ -7,21 +7,7 @@
 use api_tests::sentry::Receiver;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let (Some(port), Some(out)) = (value("--port"), value("--out")) else {
-        eprintln!("usage: sentry-receiver --port PORT --out FILE");
-        std::process::exit(2);
-    };
-    let port: u16 = port.parse().unwrap_or_else(|_| {
-        eprintln!("error: --port {port} is not a port number");
-        std::process::exit(2);
-    });
+    let (port, out) = api_tests::port_and_out("sentry-receiver --port PORT --out FILE");
     match Receiver::start(port, Some(out.into())) {
         Ok(receiver) => eprintln!(
             "sentry-receiver: listening on 127.0.0.1:{}",

@@ -7,21 +7,7 @@
 use api_tests::xray::Daemon;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let (Some(port), Some(out)) = (value("--port"), value("--out")) else {
-        eprintln!("usage: xray-daemon --port PORT --out FILE");
-        std::process::exit(2);
-    };
-    let Ok(port) = port.parse::<u16>() else {
-        eprintln!("error: --port {port} is not a port number");
-        std::process::exit(2);
-    };
+    let (port, out) = api_tests::port_and_out("xray-daemon --port PORT --out FILE");
     let daemon = Daemon::bind(port, &out).unwrap_or_else(|err| {
         eprintln!("error: cannot listen on 127.0.0.1:{port} (UDP): {err}");
         std::process::exit(1);
