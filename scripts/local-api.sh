@@ -280,8 +280,8 @@ start_functions() {
 }
 
 # cargo lambda watch starts a function's binary on its first invocation:
-# start each one now, straight through the Invoke API, so that the first
-# request through the gateway is not held up by it. (An empty event is
+# start each one now, straight through the Invoke API, so that a first
+# request through the gateway is seldom held up by it. (An empty event is
 # refused by the function; starting it is all that is wanted.)
 warm_up() {
   local dir f
@@ -359,8 +359,10 @@ case "${1:-}" in
     start_identity "$COGNITO_DIR"
     start_xray "$ROOT/.local/xray/segments.jsonl"
     start_watch
-    warm_up
     start_gateway
+    # Beside the first requests, not before them: the API answers as soon as
+    # the gateway listens (a request to a function still starting waits for it).
+    warm_up &
     usage_message
     wait
     ;;

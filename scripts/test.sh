@@ -31,7 +31,7 @@ report() {
   fi
   scripts/local-api.sh stop >/dev/null 2>&1 || true
   # Background work still running when a phase fails stops with the run.
-  for pid in ${templates_pid:-} ${tools_pid:-} ${contract_pid:-} ${first_run_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  for pid in ${templates_pid:-} ${tools_pid:-} ${security_pid:-} ${contract_pid:-} ${first_run_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   printf '\n%-66s %8s\n' "make test: phase" seconds >&2
   for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
   printf '%-66s %8s\n' total "$SECONDS" >&2
@@ -68,9 +68,14 @@ source scripts/build-env.sh
 cargo test --workspace --all-targets --no-run --quiet
 cargo build --workspace --bins --quiet
 
-phase "Security: secrets scan, cargo deny (licenses, bans, sources)"
 wait "$tools_pid" || { echo "error: installing the tools failed (above)" >&2; exit 1; }
-scripts/check-security.sh
+# The secrets scan and cargo deny need no local API: beside the tests, in
+# the background (their log: .local/security.log).
+SECURITY_LOG="$ROOT/.local/security.log"
+set -m
+scripts/check-security.sh > "$SECURITY_LOG" 2>&1 &
+security_pid=$!
+set +m
 
 use_free_ports
 phase "Start the local API on 127.0.0.1:$LOCAL_API_PORT (as make dev does)"
@@ -122,6 +127,9 @@ finish() { # pid log what summary-pattern
   fi
   grep -E "$4" "$2" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
 }
+
+phase "Security: secrets scan, cargo deny (licenses, bans, sources), begun after the build"
+finish "$security_pid" "$SECURITY_LOG" "the security checks" '^(.*==> |.*(advisories|bans|licenses|sources) ok)'
 
 phase "make load as a newcomer's first command (a fresh copy, CARGO_TARGET_DIR outside it), begun after the smoke checks"
 finish "$first_run_pid" "$FIRST_RUN_LOG" "make load as a first command" \

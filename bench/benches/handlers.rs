@@ -52,6 +52,37 @@ fn handlers(c: &mut Criterion) {
         b.to_async(&runtime)
             .iter(|| server_time::handler(&server_time, invocation(time.clone())))
     });
+
+    // X-Ray (shared::xray): what an unsampled invocation pays (its header
+    // read), and what a sampled one adds (its subsegment built and sent).
+    let daemon = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tracer = shared::xray::Tracer::to(&daemon.local_addr().unwrap().to_string()).unwrap();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 65_536];
+        while daemon.recv(&mut buffer).is_ok() {}
+    });
+    let header = |sampled| {
+        format!(
+            "Root=1-6b0f0000-000000000000000000000001;Parent=00000000000000a1;Sampled={sampled}"
+        )
+    };
+    let (unsampled, sampled) = (header(0), header(1));
+    c.bench_function("xray: an unsampled invocation (header read)", |b| {
+        b.iter(|| tracer.begin(Some(&unsampled)).is_none())
+    });
+    c.bench_function(
+        "xray: a sampled invocation (subsegment built and sent)",
+        |b| {
+            b.to_async(&runtime).iter(|| {
+                tracer.begin(Some(&sampled)).unwrap().run(
+                    "GET /time",
+                    "server_time",
+                    |s: &i64| *s,
+                    async { 200 },
+                )
+            })
+        },
+    );
 }
 
 criterion_group!(benches, handlers);
