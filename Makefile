@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev token traces test coverage setup build bench fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
+.PHONY: dev token traces test sam-invoke coverage setup build bench fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
@@ -33,6 +33,11 @@ traces:
 ## Run every check and test
 test:
 	scripts/test.sh
+
+## Every events/ file through `sam local invoke`, arm64 in Lambda's image
+## under Docker (started, as root, if none runs), against a local DynamoDB API
+sam-invoke:
+	scripts/sam-invoke.sh
 
 ## Every test once, instrumented: line coverage of shared/ and functions/,
 ## HTML in target/coverage/html/, failing under the limit in scripts/coverage.sh

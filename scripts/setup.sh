@@ -21,6 +21,9 @@
 #     browser   Debian's chromium and chromium-driver through apt, unless a
 #               Chrome and its driver are there already (CHROME_BIN and
 #               CHROMEDRIVER, or on PATH)
+#     docker    Debian's docker.io, qemu-user-static and binfmt-support through
+#               apt (as root), for sam local invoke of arm64 functions
+#               (scripts/docker-engine.sh starts the engine)
 #     clippy, rustfmt, llvm (llvm-tools), arm64 (the Rust target for Lambda)
 #               rustup's components and target
 #     crates    every crate of Cargo.lock (cargo fetch), for what runs offline
@@ -73,6 +76,7 @@ declare -A PACKAGES=(
   [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION jsonata@$JSONATA_VERSION"
   # Debian's packages (apt): the distribution's own current build.
   [browser]="chromium chromium-driver"
+  [docker]="docker.io qemu-user-static binfmt-support"
 )
 declare -A CRATES=(
   [deny]="cargo-deny@$CARGO_DENY_VERSION"
@@ -81,7 +85,7 @@ declare -A CRATES=(
 
 rust_groups=" clippy rustfmt llvm arm64 "
 tools=() rust=() fetch=0
-[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto contract sam checks deny cov browser clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
+[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto contract sam checks deny cov browser docker clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
 for group in "$@"; do
   case "$group" in
     test) tools+=(lambda zig node moto contract sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
@@ -89,7 +93,7 @@ for group in "$@"; do
     *)
       if [[ "$rust_groups" == *" $group "* ]]; then rust+=("$group")
       elif [ -n "${PACKAGES[$group]:-}" ]; then tools+=("$group")
-      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto contract sam checks deny cov browser clippy rustfmt llvm arm64 crates test)" >&2; exit 2
+      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto contract sam checks deny cov browser docker clippy rustfmt llvm arm64 crates test)" >&2; exit 2
       fi ;;
   esac
 done
@@ -100,6 +104,10 @@ installed() {
   if [ "$1" = browser ]; then # whatever browser the machine has will do
     command -v "${CHROME_BIN:-chromium}" >/dev/null || command -v google-chrome >/dev/null || return 1
     command -v "${CHROMEDRIVER:-chromedriver}" >/dev/null
+    return
+  fi
+  if [ "$1" = docker ]; then
+    command -v dockerd >/dev/null && command -v update-binfmts >/dev/null && [ -x /usr/bin/qemu-aarch64-static ]
     return
   fi
   [ "$(cat "$(stamp "$1")" 2>/dev/null)" = "${PACKAGES[$1]}" ]
@@ -119,13 +127,13 @@ install_tool() { # name: one tool, its output in .tools/logs/name.log
     node)
       rm -rf .tools/node && mkdir -p .tools/node
       (cd .tools/node && npm install --no-audit --no-fund --no-save ${PACKAGES[node]}) ;;
-    browser)
+    browser | docker)
       command -v apt-get >/dev/null || {
-        echo "no apt here: install Chrome or Chromium and its WebDriver, and set CHROME_BIN and CHROMEDRIVER"; return 1; }
+        echo "no apt here: install ${PACKAGES[$1]} (or Chrome and its WebDriver, with CHROME_BIN and CHROMEDRIVER)"; return 1; }
       local sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo -n)
       export DEBIAN_FRONTEND=noninteractive
-      "${sudo[@]}" apt-get install -y --no-install-recommends ${PACKAGES[browser]} || {
-        "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y --no-install-recommends ${PACKAGES[browser]}; } ;;
+      "${sudo[@]}" apt-get install -y --no-install-recommends ${PACKAGES[$1]} || {
+        "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y --no-install-recommends ${PACKAGES[$1]}; } ;;
     deny | cov)
       install_venv "$1" || {
         echo "no wheel of ${CRATES[$1]} for this platform: building it from crates.io"
@@ -143,7 +151,7 @@ if [ "$fetch" = 1 ]; then
 fi
 for name in "${tools[@]}"; do
   installed "$name" && continue
-  where=".tools/"; [ "$name" = browser ] && where="the system, through apt"
+  where=".tools/"; [ "$name" = browser ] || [ "$name" = docker ] && where="the system, through apt"
   ( exec 9> ".tools/locks/$name"
     flock 9
     # Another script may have installed it while this one waited.

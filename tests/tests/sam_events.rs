@@ -1,83 +1,189 @@
 //! Every `sam local invoke` event in `events/` runs through the real function
-//! binaries with `cargo lambda invoke` (there is no Docker for SAM here), and
-//! answers as the contract says.
+//! binaries and answers as the contract says. Two invokers run it:
+//! `cargo lambda invoke` against the local functions (`make test`'s
+//! instrumented binaries), and, with `EVENTS_INVOKER=sam`, `sam local invoke`
+//! of the arm64 build in Lambda's image under Docker (`make sam-invoke`,
+//! which sets the `SAM_INVOKE_*` variables). Each check is tallied, and the
+//! run ends with one "N passed, M failed" line.
 
 use std::path::Path;
 use std::process::Command;
 
-use api_tests::dynamodb::workspace_root;
+use api_tests::dynamodb::{client_for, create_users_table, workspace_root};
 use api_tests::routes::gateway_function_for;
 
-fn invoke(event_file: &Path) -> serde_json::Value {
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: `make sam-invoke` sets it"))
+}
+
+/// The function's logical id in stacks/functions.yaml: its crate's name in
+/// upper camel case, then `Function` (stacks/functions.toml).
+fn logical_id(function: &str) -> String {
+    let camel: String = function
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or(String::new(), |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect();
+    format!("{camel}Function")
+}
+
+fn command_for(function: &str, event_file: &Path) -> Command {
+    if std::env::var("EVENTS_INVOKER").as_deref() == Ok("sam") {
+        let mut sam = Command::new("sam");
+        sam.args([
+            "local",
+            "invoke",
+            &format!("Functions/{}", logical_id(function)),
+        ])
+        .args(["--template", &env("SAM_INVOKE_TEMPLATE")])
+        .arg("--event")
+        .arg(event_file)
+        .args(["--env-vars", &env("SAM_INVOKE_ENV")])
+        .args([
+            "--invoke-image",
+            &env("SAM_INVOKE_IMAGE"),
+            "--skip-pull-image",
+        ])
+        .args([
+            "--add-host",
+            &format!("host.docker.internal:{}", env("SAM_INVOKE_HOST")),
+        ]);
+        return sam;
+    }
+    let port = std::env::var("FUNCTIONS_PORT")
+        .expect("FUNCTIONS_PORT: the Invoke API of the local functions (`make test` sets it)");
+    let mut cargo = Command::new("cargo");
+    cargo
+        .args(["lambda", "invoke", "--invoke-address", "127.0.0.1"])
+        .args(["--invoke-port", &port])
+        .arg("--data-file")
+        .arg(event_file)
+        .args(["--output-format", "json", function]);
+    cargo
+}
+
+/// The function's answer to the event, or what went wrong.
+fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(event_file).unwrap()).unwrap();
     let route_key = event["routeKey"].as_str().expect("routeKey");
     let (method, path) = route_key.split_once(' ').expect("METHOD /path");
     let function = gateway_function_for(method, path)
         .unwrap_or_else(|| panic!("no function serves {route_key} in openapi.yaml"));
-    let port = std::env::var("FUNCTIONS_PORT")
-        .expect("FUNCTIONS_PORT: the Invoke API of the local functions (`make test` sets it)");
-    let output = Command::new("cargo")
-        .args([
-            "lambda",
-            "invoke",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port,
-        ])
-        .arg("--data-file")
-        .arg(event_file)
-        .args(["--output-format", "json", &function])
+    let output = command_for(&function, event_file)
         .current_dir(workspace_root())
         .output()
-        .expect("cargo lambda is installed by `make setup`");
-    assert!(
-        output.status.success(),
-        "cargo lambda invoke {function} {}: {}",
-        event_file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("a JSON response")
+        .map_err(|e| format!("the invoker did not start ({e}): `make setup` installs it"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // SAM prints the answer last, after the function's own output.
+    let answer = stdout.lines().rev().find(|line| line.starts_with('{'));
+    match (output.status.success(), answer) {
+        (true, Some(answer)) => serde_json::from_str(answer)
+            .map_err(|e| format!("the answer is not JSON ({e}): {answer}")),
+        _ => Err(format!(
+            "{function} {}: {}{}",
+            event_file.display(),
+            stdout,
+            String::from_utf8_lossy(&output.stderr)
+        )),
+    }
 }
 
 fn body(response: &serde_json::Value) -> serde_json::Value {
-    serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap()
+    serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap_or_default()
 }
 
-#[test]
-#[ignore = "needs the local API: `make test` runs it"]
-fn every_sam_event_answers_as_the_contract_says() {
+/// Checks tallied rather than stopping at the first failure, so that one
+/// run says how every event fared.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<String>,
+}
+
+impl Tally {
+    fn check(
+        &mut self,
+        what: &str,
+        answer: &Result<serde_json::Value, String>,
+        ok: impl Fn(&serde_json::Value) -> bool,
+    ) {
+        match answer {
+            Ok(response) if ok(response) => {
+                self.passed += 1;
+                println!("ok     {what}");
+            }
+            Ok(response) => {
+                println!("FAILED {what}: answered {response}");
+                self.failed.push(what.to_owned());
+            }
+            Err(problem) => {
+                println!("FAILED {what}: {problem}");
+                self.failed.push(what.to_owned());
+            }
+        }
+    }
+}
+
+fn status(response: &serde_json::Value) -> i64 {
+    response["statusCode"].as_i64().unwrap_or(0)
+}
+
+#[tokio::test]
+#[ignore = "needs the local API (`make test`) or Docker (`make sam-invoke`)"]
+async fn every_sam_event_answers_as_the_contract_says() {
+    if let Ok(endpoint) = std::env::var("SAM_INVOKE_DYNAMODB") {
+        create_users_table(&client_for(&endpoint), "users")
+            .await
+            .expect("the table on the local DynamoDB API");
+    }
     let events = workspace_root().join("events");
     let run = |name: &str| invoke(&events.join(format!("{name}.json")));
+    let mut tally = Tally::default();
 
-    assert_eq!(run("put-hello")["statusCode"], 204);
-    assert_eq!(run("put-hello-base64")["statusCode"], 204);
-    let hello = run("get-hello");
-    assert_eq!(hello["statusCode"], 200);
-    assert!(
-        body(&hello)["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Hello, Zoë! ")
-    );
-    let user = run("get-user");
-    assert_eq!(user["statusCode"], 200);
-    assert_eq!(body(&user)["dateOfBirth"], "1990-04-23");
+    tally.check("put-hello: 204", &run("put-hello"), |r| status(r) == 204);
+    tally.check("put-hello-base64: 204", &run("put-hello-base64"), |r| {
+        status(r) == 204
+    });
+    tally.check("get-hello: 200, greets Zoë", &run("get-hello"), |r| {
+        status(r) == 200
+            && body(r)["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Hello, Zoë! "))
+    });
+    tally.check("get-user: 200, the stored date", &run("get-user"), |r| {
+        status(r) == 200 && body(r)["dateOfBirth"] == "1990-04-23"
+    });
     // Signed in as an admin (the event's claims), a page of at most 2 users.
-    let page = run("list-users");
-    assert_eq!(page["statusCode"], 200);
-    let listed = body(&page)["users"].as_array().map_or(0, Vec::len);
-    assert!((1..=2).contains(&listed), "{page}");
-    let time = run("get-time");
-    assert_eq!(time["statusCode"], 200);
-    assert!(body(&time)["epochSeconds"].is_i64());
-    assert_eq!(body(&run("get-time-tz"))["timezone"], "Asia/Kolkata");
+    tally.check(
+        "list-users: 200, a page of 1 or 2",
+        &run("list-users"),
+        |r| {
+            let listed = body(r)["users"].as_array().map_or(0, Vec::len);
+            status(r) == 200 && (1..=2).contains(&listed)
+        },
+    );
+    tally.check("get-time: 200, epoch seconds", &run("get-time"), |r| {
+        status(r) == 200 && body(r)["epochSeconds"].is_i64()
+    });
+    tally.check("get-time-tz: Asia/Kolkata", &run("get-time-tz"), |r| {
+        body(r)["timezone"] == "Asia/Kolkata"
+    });
 
     // Last: the record's owner erases it, and it is gone.
-    assert_eq!(run("delete-user")["statusCode"], 204);
-    assert_eq!(run("get-user")["statusCode"], 404);
-    assert_eq!(run("delete-user")["statusCode"], 404);
+    tally.check("delete-user: 204", &run("delete-user"), |r| {
+        status(r) == 204
+    });
+    tally.check("get-user after delete: 404", &run("get-user"), |r| {
+        status(r) == 404
+    });
+    tally.check("delete-user again: 404", &run("delete-user"), |r| {
+        status(r) == 404
+    });
 
     // Every other event file (a function `make function` made, before its
     // own checks are written here) answers without a server error.
@@ -100,11 +206,15 @@ fn every_sam_event_answers_as_the_contract_says() {
             .trim_end_matches(".json")
             .to_owned();
         if !tested.contains(&name.as_str()) {
-            let status = run(&name)["statusCode"].as_i64().unwrap_or(0);
-            assert!(
-                (200..500).contains(&status),
-                "events/{name}.json answered {status}"
-            );
+            tally.check(&format!("{name}: not a server error"), &run(&name), |r| {
+                (200..500).contains(&status(r))
+            });
         }
     }
+    println!(
+        "events: {} passed, {} failed",
+        tally.passed,
+        tally.failed.len()
+    );
+    assert!(tally.failed.is_empty(), "failed: {:?}", tally.failed);
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `make sam-invoke`: every function with every one of its events/ files
+# through `sam local invoke`, in Lambda's arm64 image under Docker, against a
+# local DynamoDB API (dynalite) that the containers reach on the bridge's
+# host address. The answers are checked as the black-box tests check them
+# (tests/tests/sam_events.rs, here with SAM as its invoker); the run ends
+# with one "N passed, M failed" line.
+#
+# Docker: scripts/docker-engine.sh (a running engine, or one of the
+# project's own as root; where neither can be, one line says why and this
+# exits 0). The image: public.ecr.aws/lambda/provided:al2023-arm64 where it
+# can be pulled, otherwise a stand-in built from Debian's arm64 packages
+# (local/sam-image), once per content. SAM_BUILD_DONE=1 reuses the template
+# check's sam build (make test runs that first).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+need sam lambda zig arm64 node
+source scripts/docker-engine.sh
+WORK="$ROOT/.local/sam-invoke"
+mkdir -p "$WORK"
+dynalite_pid=""
+cleanup() {
+  [ -n "$dynalite_pid" ] && kill "$dynalite_pid" 2>/dev/null
+  docker_engine_stop
+}
+trap cleanup EXIT
+
+set +e; docker_engine_start; started=$?; set -e
+[ "$started" = 0 ] || { [ "$started" = 1 ] && exit 0; exit "$started"; }
+
+# The base image: Amazon's where it can be had, else the stand-in.
+REAL_IMAGE=public.ecr.aws/lambda/provided:al2023-arm64
+if docker image inspect "$REAL_IMAGE" >/dev/null 2>&1 \
+  || timeout 60 docker pull --platform linux/arm64 "$REAL_IMAGE" >/dev/null 2>&1; then
+  IMAGE="$REAL_IMAGE"
+  log "Image: $REAL_IMAGE (Amazon's)"
+else
+  # Debian's arm64 packages, through apt with a state of its own (the
+  # machine's architectures and package lists are left as they are).
+  apt_dir="$ROOT/.tools/apt-arm64" rootfs="$WORK/image/rootfs"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
+  apt_opts=(-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Dir::State::status=/dev/null
+    -o APT::Architecture=arm64 -o APT::Architectures=arm64 -o APT::Sandbox::User=root)
+  packages=(libc6 libgcc-s1 busybox-static)
+  if [ -z "$(ls "$apt_dir/debs"/*.deb 2>/dev/null)" ]; then
+    log "Fetching Debian's arm64 ${packages[*]} for the stand-in image"
+    apt-get "${apt_opts[@]}" update -qq
+    (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download "${packages[@]}" -qq)
+  fi
+  tag=$(cat local/sam-image/Dockerfile <(ls "$apt_dir/debs") | sha256sum | cut -c1-16)
+  IMAGE="birthdays/provided-al2023-standin:arm64-$tag"
+  if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "Building the stand-in image $IMAGE (cannot pull $REAL_IMAGE here)"
+    rm -rf "$WORK/image" && mkdir -p "$rootfs"
+    for deb in "$apt_dir/debs"/*.deb; do dpkg-deb -x "$deb" "$rootfs"; done
+    for tool in sh mv chmod cp ls cat mkdir rm; do ln -sf busybox "$rootfs/bin/$tool"; done
+    mkdir -p "$rootfs/tmp" "$rootfs/var/task" "$rootfs/var/runtime" "$rootfs/opt" "$rootfs/etc"
+    chmod 1777 "$rootfs/tmp"
+    echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
+    echo 'root:x:0:' > "$rootfs/etc/group"
+    cp local/sam-image/Dockerfile "$WORK/image/"
+    docker build --quiet --platform linux/arm64 -t "$IMAGE" "$WORK/image" >/dev/null
+  fi
+  log "Image: the stand-in $IMAGE ($REAL_IMAGE cannot be pulled here; README: what it lacks)"
+fi
+
+[ "${SAM_BUILD_DONE:-}" = 1 ] && [ -f .aws-sam/template-check/template.yaml ] || scripts/sam-build-check.sh
+
+# dynalite on the address the containers reach (host.docker.internal in
+# events/env.json); the test creates the table as make dev does.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bind_address="$DOCKER_HOST_ADDRESS"; [ "$bind_address" = host-gateway ] && bind_address=127.0.0.1
+dynalite --host "$bind_address" --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
+  > "$WORK/dynalite.log" 2>&1 &
+dynalite_pid=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/$bind_address/$port") 2>/dev/null && break; sleep 0.1; done
+python3 - events/env.json "$WORK/env.json" "$port" <<'PY'
+import json, sys
+source, target, port = sys.argv[1], sys.argv[2], sys.argv[3]
+env = json.load(open(source))
+env["Parameters"]["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://host.docker.internal:{port}"
+json.dump(env, open(target, "w"), indent=2)
+PY
+
+# SAM's --env-vars only sets variables the template declares, and the
+# deployed template rightly has no endpoint: a local copy of the build
+# (hard links, the bootstraps shared) declares AWS_ENDPOINT_URL_DYNAMODB
+# for every function, empty unless the env file gives it.
+rm -rf "$WORK/build" && cp -al .aws-sam/template-check "$WORK/build"
+rm "$WORK/build/Functions/template.yaml"
+"$ROOT/.tools/venv-sam/bin/python" - .aws-sam/template-check/Functions/template.yaml "$WORK/build/Functions/template.yaml" <<'PY'
+import sys, yaml
+source, target = sys.argv[1], sys.argv[2]
+template = yaml.safe_load(open(source))
+template["Globals"]["Function"]["Environment"]["Variables"]["AWS_ENDPOINT_URL_DYNAMODB"] = ""
+yaml.safe_dump(template, open(target, "w"), sort_keys=False)
+PY
+
+log "sam local invoke of every event (arm64, $IMAGE)"
+export EVENTS_INVOKER=sam SAM_INVOKE_IMAGE="$IMAGE" SAM_INVOKE_ENV="$WORK/env.json" \
+  SAM_INVOKE_TEMPLATE="$WORK/build/template.yaml" SAM_INVOKE_HOST="$DOCKER_HOST_ADDRESS" \
+  SAM_INVOKE_DYNAMODB="http://$bind_address:$port"
+cargo test --quiet --workspace --test sam_events -- --ignored --nocapture 2>&1 | tee "$WORK/test.log"
