@@ -79,8 +79,12 @@ fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
         .output()
         .map_err(|e| format!("the invoker did not start ({e}): `make setup` installs it"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    // SAM prints the answer last, after the function's own output.
-    let answer = stdout.lines().rev().find(|line| line.starts_with('{'));
+    // cargo lambda prints the answer alone (pretty-printed); SAM prints it
+    // last, on one line, after the function's own output.
+    let answer = serde_json::from_str::<serde_json::Value>(&stdout)
+        .is_ok()
+        .then_some(stdout.as_ref())
+        .or_else(|| stdout.lines().rev().find(|line| line.starts_with('{')));
     match (output.status.success(), answer) {
         (true, Some(answer)) => serde_json::from_str(answer)
             .map_err(|e| format!("the answer is not JSON ({e}): {answer}")),
