@@ -90,10 +90,16 @@ PY
 rm -rf "$WORK/build" && cp -al .aws-sam/template-check "$WORK/build"
 rm "$WORK/build/Functions/template.yaml"
 "$ROOT/.tools/venv-sam/bin/python" - .aws-sam/template-check/Functions/template.yaml "$WORK/build/Functions/template.yaml" <<'PY'
-import sys, yaml
+import os, sys, yaml
 source, target = sys.argv[1], sys.argv[2]
 template = yaml.safe_load(open(source))
 template["Globals"]["Function"]["Environment"]["Variables"]["AWS_ENDPOINT_URL_DYNAMODB"] = ""
+# Code paths as absolute ones: sam build may point a function into its
+# cache beside the build (../../cache/...), which the copy does not have.
+for resource in template["Resources"].values():
+    uri = resource.get("Properties", {}).get("CodeUri")
+    if isinstance(uri, str) and not os.path.isabs(uri):
+        resource["Properties"]["CodeUri"] = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(source)), uri))
 yaml.safe_dump(template, open(target, "w"), sort_keys=False)
 PY
 
