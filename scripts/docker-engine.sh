@@ -18,7 +18,7 @@ docker_engine_pid=""
 docker_engine_start() {
   if docker info >/dev/null 2>&1; then
     DOCKER_HOST_ADDRESS=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}' 2>/dev/null || true)
-    [ -n "$DOCKER_HOST_ADDRESS" ] || DOCKER_HOST_ADDRESS=host-gateway
+    [ -n "$DOCKER_HOST_ADDRESS" ] || { echo "error: the running engine's bridge network has no gateway address for the containers to reach this machine by" >&2; return 2; }
     export DOCKER_HOST_ADDRESS
     log "Using the running Docker engine (containers reach this machine at $DOCKER_HOST_ADDRESS)"
     return 0

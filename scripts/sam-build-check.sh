@@ -18,8 +18,10 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off \
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=true \
   CARGO_TARGET_DIR="$TARGET_DIR/template-check"
 # SAM's cargo-lambda workflow builds one function per cargo invocation, one
-# after another; built first in one invocation, they compile side by side,
-# and each of SAM's builds then finds its function built and only copies it.
+# after another; built first in one invocation, the workspace's crates and
+# most dependencies compile side by side. (Not all: SAM builds each
+# function alone, and a dependency whose features differ from the
+# workspace-wide build's compiles again for it.)
 packages=(); for d in functions/*/; do packages+=(-p "$(basename "$d")"); done
 cargo lambda build --release --arm64 "${packages[@]}"
 sam build --template template.yaml --build-dir .aws-sam/template-check

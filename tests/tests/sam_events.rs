@@ -79,22 +79,23 @@ fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
         .output()
         .map_err(|e| format!("the invoker did not start ({e}): `make setup` installs it"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
+    let failed = || {
+        format!(
+            "{function} {}: {stdout}{}",
+            event_file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    if !output.status.success() {
+        return Err(failed());
+    }
     // cargo lambda prints the answer alone (pretty-printed); SAM prints it
     // last, on one line, after the function's own output.
-    let answer = serde_json::from_str::<serde_json::Value>(&stdout)
-        .is_ok()
-        .then_some(stdout.as_ref())
-        .or_else(|| stdout.lines().rev().find(|line| line.starts_with('{')));
-    match (output.status.success(), answer) {
-        (true, Some(answer)) => serde_json::from_str(answer)
-            .map_err(|e| format!("the answer is not JSON ({e}): {answer}")),
-        _ => Err(format!(
-            "{function} {}: {}{}",
-            event_file.display(),
-            stdout,
-            String::from_utf8_lossy(&output.stderr)
-        )),
-    }
+    serde_json::from_str(&stdout).or_else(|_| {
+        let line = stdout.lines().rev().find(|line| line.starts_with('{'));
+        line.and_then(|line| serde_json::from_str(line).ok())
+            .ok_or_else(failed)
+    })
 }
 
 fn body(response: &serde_json::Value) -> serde_json::Value {
