@@ -9,6 +9,10 @@
 #                    the page through the distribution                  (SmokeTest stage)
 #   release-gate     approve the pending prod release inside the window    (ReleaseGate stage)
 #   pipeline         deploy the pipeline of $STAGE                         (once per stage)
+#   github-oidc      deploy cicd/github-oidc.yaml: GitHub OIDC, the preview
+#                    roles (once per account)
+#   preview-*        a pull request's preview birthdays-pr-$PR: deploy, smoke,
+#                    comment, teardown; sweep; fork-notice (.github/workflows/preview.yml)
 # Unlike the rest of the project these talk to AWS: they need credentials.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,10 +20,33 @@ cd "$ROOT"
 source scripts/target-dir.sh
 # venv-zig first: cargo-lambda finds zig as `python3 -m ziglang`.
 export PATH="$ROOT/.tools/venv-zig/bin:$ROOT/.tools/venv-lambda/bin:$ROOT/.tools/venv-sam/bin:$HOME/.cargo/bin:$PATH" SAM_CLI_TELEMETRY=0
-export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 require() { [ -n "${!1:-}" ] || { echo "error: set $1 ($2)" >&2; exit 2; }; }
-stack() { echo "birthdays-$STAGE"; }
+# A pull request's preview: its number, its stack's name.
+preview_stack() {
+  require PR "the pull request's number"
+  [[ "$PR" =~ ^[1-9][0-9]*$ ]] || { echo "error: PR is a pull request's number, not $PR" >&2; exit 2; }
+  echo "birthdays-pr-$PR"
+}
+# Deletes a preview stack and what its deletion leaves: its artifacts and
+# log groups a service made under its name (the prefix ends with "-", so
+# birthdays-pr-1 never takes birthdays-pr-12's).
+delete_preview() { # stack
+  log "Deleting $1"
+  aws cloudformation delete-stack --stack-name "$1"
+  aws cloudformation wait stack-delete-complete --stack-name "$1"
+  [ -z "${ARTIFACT_BUCKET:-}" ] || aws s3 rm "s3://$ARTIFACT_BUCKET/$1/" --recursive --only-show-errors
+  local prefix group
+  for prefix in "$1-" "/aws/lambda/$1-"; do
+    for group in $(aws logs describe-log-groups --log-group-name-prefix "$prefix" \
+        --query 'logGroups[].logGroupName' --output text); do
+      [ "$group" = None ] || aws logs delete-log-group --log-group-name "$group"
+    done
+  done
+}
+log() { printf '==> %s\n' "$*"; }
+# A stage's stack, or a pull request's preview (STACK=birthdays-pr-<n>).
+stack() { echo "${STACK:-birthdays-$STAGE}"; }
 output() { # an output of the stage's stack, or "None"
   aws cloudformation describe-stacks --stack-name "$(stack)" \
     --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text
@@ -144,5 +171,93 @@ case "${1:-}" in
         "SlackWorkspaceId=${SLACK_WORKSPACE_ID:-}" "SlackChannelId=${SLACK_CHANNEL_ID:-}" \
         "TeamsTeamId=${TEAMS_TEAM_ID:-}" "TeamsChannelId=${TEAMS_CHANNEL_ID:-}" "TeamsTenantId=${TEAMS_TENANT_ID:-}"
     ;;
-  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline|team-channel" >&2; exit 2 ;;
+  github-oidc)
+    require REPOSITORY "owner/name on GitHub"
+    aws cloudformation deploy --template-file cicd/github-oidc.yaml --stack-name birthdays-github-oidc \
+      --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+      --parameter-overrides "Repository=$REPOSITORY" "DefaultBranch=${DEFAULT_BRANCH:-main}" \
+        "ExistingProviderArn=${EXISTING_PROVIDER_ARN:-}"
+    oidc_output() { aws cloudformation describe-stacks --stack-name birthdays-github-oidc \
+      --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text; }
+    echo "Previews are on once the repository has these variables (Settings, Secrets and variables, Actions):"
+    for pair in PREVIEW_ROLE_ARN:PreviewRoleArn PREVIEW_SWEEP_ROLE_ARN:PreviewSweepRoleArn \
+        PREVIEW_EXECUTION_ROLE_ARN:PreviewExecutionRoleArn PREVIEW_ARTIFACTS_BUCKET:PreviewArtifactsBucket; do
+      echo "  gh variable set ${pair%%:*} --repo $REPOSITORY --body $(oidc_output "${pair#*:}")"
+    done
+    echo "  gh variable set PREVIEW_REGION --repo $REPOSITORY --body ${AWS_REGION:-$(aws configure get region)}"
+    ;;
+  preview-fork-notice)
+    echo "This pull request comes from a fork: it gets no preview stack. Previews deploy with this"
+    echo "repository's AWS role, which GitHub's OIDC token grants only to pull requests from its own"
+    echo "branches (and fork workflows get no token). make test ran on it as on any pull request;"
+    echo "a maintainer can push the branch to this repository for a preview."
+    ;;
+  preview-deploy)
+    stack=$(preview_stack)
+    require ARTIFACT_BUCKET "the previews' bucket (cicd/github-oidc.yaml output PreviewArtifactsBucket)"
+    require CFN_ROLE_ARN "the previews' CloudFormation role (output PreviewExecutionRoleArn)"
+    scripts/setup.sh lambda zig arm64 sam
+    sam build --template template.yaml
+    # Stage=dev settings, no page, nothing kept (Preview=yes); the tag marks
+    # every resource as this preview's (the smoke user's pool is found by it).
+    sam deploy --template-file .aws-sam/build/template.yaml --stack-name "$stack" \
+      --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$stack" --role-arn "$CFN_ROLE_ARN" \
+      --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+      --parameter-overrides Stage=dev Auth=cognito Preview=yes \
+      --tags "birthdays:preview=$stack" --no-confirm-changeset --no-fail-on-empty-changeset
+    ;;
+  preview-smoke)
+    stack=$(preview_stack)
+    cargo build --quiet -p smoke
+    # A fresh password every run: the smoke user is the preview's own.
+    SMOKE_PASSWORD="$(python3 -c 'import secrets; print("Pr-" + secrets.token_urlsafe(24) + "-7a")')" \
+      STACK="$stack" STAGE=dev "$0" smoke-deployed
+    ;;
+  preview-comment)
+    stack=$(preview_stack)
+    require SMOKE "the smoke step's outcome (success or failure)"
+    require GITHUB_REPOSITORY "owner/name (GitHub Actions sets it)"
+    cargo build --quiet -p preview
+    verdict=failed; [ "$SMOKE" = success ] && verdict=passed
+    url=$(STACK="$stack" output ApiUrl)
+    # The estimated cost from this pull request's BENCHMARKS.md, beside the
+    # base branch's, so that a change which makes requests dearer shows it.
+    mkdir -p .local/preview
+    cost=.local/preview/cost.md
+    {
+      echo "From this pull request's BENCHMARKS.md:"; echo; scripts/cost.sh
+      if gh api "repos/$GITHUB_REPOSITORY/contents/BENCHMARKS.md?ref=${BASE_REF:-main}" --jq .content \
+          | base64 -d > .local/preview/base-benchmarks.md 2>/dev/null && [ -s .local/preview/base-benchmarks.md ]; then
+        echo; echo "From ${BASE_REF:-main}'s:"; echo; BENCHMARKS=.local/preview/base-benchmarks.md scripts/cost.sh
+      fi
+    } > "$cost" || { echo "warning: no cost estimate (above: why)" >&2; rm -f "$cost"; }
+    cost_args=(); [ -f "$cost" ] && cost_args=(--cost "$cost")
+    body=$("$(built preview)" comment --pr "$PR" --commit "${COMMIT:-$(git rev-parse HEAD)}" \
+      --api-url "$url" --smoke "$verdict" "${cost_args[@]}")
+    # One comment per pull request, found by its first line and updated.
+    id=$(gh api "repos/$GITHUB_REPOSITORY/issues/$PR/comments" --paginate \
+      --jq '.[] | select(.body | startswith("<!-- birthdays-preview -->")) | .id' | head -n 1)
+    if [ -n "$id" ]; then gh api -X PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -f body="$body" >/dev/null
+    else gh api "repos/$GITHUB_REPOSITORY/issues/$PR/comments" -f body="$body" >/dev/null; fi
+    echo "$body"
+    [ "$verdict" = passed ] || { echo "error: the preview's smoke checks failed (the smoke step above says which)" >&2; exit 1; }
+    ;;
+  preview-teardown)
+    delete_preview "$(preview_stack)"
+    ;;
+  preview-sweep)
+    require GITHUB_REPOSITORY "owner/name (GitHub Actions sets it)"
+    cargo build --quiet -p preview
+    mkdir -p .local/preview
+    aws cloudformation list-stacks --output json > .local/preview/stacks.json
+    gh pr list --repo "$GITHUB_REPOSITORY" --state open --json number --limit 1000 > .local/preview/open.json
+    "$(built preview)" sweep --stacks .local/preview/stacks.json --open .local/preview/open.json \
+      --max-age-hours "${PREVIEW_MAX_AGE_HOURS:-72}" > .local/preview/doomed.tsv
+    [ -s .local/preview/doomed.tsv ] || echo "No preview to remove."
+    while IFS=$'\t' read -r name why; do
+      echo "$name: $why"
+      delete_preview "$name"
+    done < .local/preview/doomed.tsv
+    ;;
+  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline|team-channel|github-oidc|preview-deploy|preview-smoke|preview-comment|preview-teardown|preview-sweep|preview-fork-notice" >&2; exit 2 ;;
 esac

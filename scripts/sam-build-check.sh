@@ -6,7 +6,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 need sam lambda zig arm64
-export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 # The check proves the wiring (template, BuildMethod, CodeUri, cargo-lambda,
 # zig, arm64), not the deployed optimisation: the release profile's fat LTO
@@ -17,13 +16,8 @@ log "sam build (arm64, cargo-lambda with zig, no Docker; unoptimised release pro
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off \
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=true \
   CARGO_TARGET_DIR="$TARGET_DIR/template-check"
-# SAM's cargo-lambda workflow builds one function per cargo invocation, one
-# after another; built first in one invocation, the workspace's crates and
-# most dependencies compile side by side. (Not all: SAM builds each
-# function alone, and a dependency whose features differ from the
-# workspace-wide build's compiles again for it.)
-packages=(); for d in functions/*/; do packages+=(-p "$(basename "$d")"); done
-cargo lambda build --release --arm64 "${packages[@]}"
+# sam build runs stacks/Makefile for each function: one cargo invocation
+# builds them all, the rest copy.
 sam build --template template.yaml --build-dir .aws-sam/template-check
 # Every AWS::Serverless::Function of the functions stack (generated from
 # the table in tests/src/templates.rs), so a new one needs no edit here.

@@ -6,6 +6,12 @@
 # (tests/tests/sam_events.rs, here with SAM as its invoker); the run ends
 # with one "N passed, M failed" line.
 #
+# The events go to SAM's local Lambda service (`sam local start-lambda`,
+# its containers started once per function and kept warm: SAM's way for
+# automated tests, about a second an event under emulation, where a cold
+# `sam local invoke` takes about 12 s); one of them goes through
+# `sam local invoke` too, as the README gives it.
+#
 # Docker: scripts/docker-engine.sh (a running engine, or one of the
 # project's own as root; where neither can be, one line says why and this
 # exits 0). The image: public.ecr.aws/lambda/provided:al2023-arm64 where it
@@ -19,9 +25,19 @@ need sam lambda zig arm64 node
 source scripts/docker-engine.sh
 WORK="$ROOT/.local/sam-invoke"
 mkdir -p "$WORK"
-dynalite_pid=""
+dynalite_pid="" service_pid=""
 cleanup() {
-  [ -n "$dynalite_pid" ] && kill "$dynalite_pid" 2>/dev/null
+  # SAM removes its warm containers when interrupted, as at Ctrl-C.
+  if [ -n "$service_pid" ]; then
+    kill -INT "$service_pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$service_pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$service_pid" 2>/dev/null || true
+  fi
+  [ -z "$dynalite_pid" ] || kill "$dynalite_pid" 2>/dev/null || true
+  # In an engine of the project's own, nothing is left behind either way.
+  if [ -n "${docker_engine_pid:-}" ]; then
+    docker ps -aq --filter label=sam.cli.container.type | xargs -r docker rm -f >/dev/null 2>&1 || true
+  fi
   docker_engine_stop
 }
 trap cleanup EXIT
@@ -105,8 +121,27 @@ for resource in template["Resources"].values():
 yaml.safe_dump(template, open(target, "w"), sort_keys=False)
 PY
 
-log "sam local invoke of every event (arm64, $IMAGE)"
+# SAM's local Lambda service, on a free loopback port, every function's
+# container started before the first event (EAGER).
+lambda_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+common=(--template "$WORK/build/template.yaml" --env-vars "$WORK/env.json"
+  --invoke-image "$IMAGE" --skip-pull-image --add-host "host.docker.internal:$DOCKER_HOST_ADDRESS")
+log "sam local start-lambda: every function's container, warm (arm64, $IMAGE; log: .local/sam-invoke/service.log)"
+# With job control on, the service does not ignore SIGINT as background
+# commands otherwise do: the cleanup's Ctrl-C then reaches it.
+set -m
+sam local start-lambda "${common[@]}" --host 127.0.0.1 --port "$lambda_port" \
+  --warm-containers EAGER --no-watch > "$WORK/service.log" 2>&1 &
+service_pid=$!
+set +m
+for _ in $(seq 1 600); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$lambda_port") 2>/dev/null && break
+  kill -0 "$service_pid" 2>/dev/null || { tail -n 30 "$WORK/service.log" >&2; echo "error: sam local start-lambda stopped (above: the end of its log)" >&2; exit 1; }
+  sleep 0.5
+done
+
+log "Every event through it, and one through sam local invoke"
 export EVENTS_INVOKER=sam SAM_INVOKE_IMAGE="$IMAGE" SAM_INVOKE_ENV="$WORK/env.json" \
   SAM_INVOKE_TEMPLATE="$WORK/build/template.yaml" SAM_INVOKE_HOST="$DOCKER_HOST_ADDRESS" \
-  SAM_INVOKE_DYNAMODB="http://$bind_address:$port"
+  SAM_INVOKE_DYNAMODB="http://$bind_address:$port" SAM_LAMBDA_ENDPOINT="http://127.0.0.1:$lambda_port"
 cargo test --quiet --workspace --test sam_events -- --ignored --nocapture 2>&1 | tee "$WORK/test.log"

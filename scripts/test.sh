@@ -31,7 +31,7 @@ report() {
   fi
   scripts/local-api.sh stop >/dev/null 2>&1 || true
   # Background work still running when a phase fails stops with the run.
-  for pid in ${templates_pid:-} ${tools_pid:-} ${security_pid:-} ${contract_pid:-} ${first_run_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  for pid in ${templates_pid:-} ${tools_pid:-} ${security_pid:-} ${sam_invoke_pid:-} ${contract_pid:-} ${first_run_pid:-}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   printf '\n%-66s %8s\n' "make test: phase" seconds >&2
   for i in "${!phases[@]}"; do printf '%-66s %8s\n' "${phases[$i]}" "${seconds[$i]}" >&2; done
   printf '%-66s %8s\n' total "$SECONDS" >&2
@@ -49,7 +49,9 @@ phase "Rust components and cargo-llvm-cov (the build needs them; the other tools
 # it uses first), and the tools the later phases need.
 TEMPLATES_LOG="$ROOT/.local/templates.log"
 set -m # each in a process group of its own, so that a failed run stops all of it
-scripts/check-templates.sh > "$TEMPLATES_LOG" 2>&1 &
+TEMPLATES_OK="$ROOT/.local/templates.ok"
+rm -f "$TEMPLATES_OK"
+{ scripts/check-templates.sh && touch "$TEMPLATES_OK"; } > "$TEMPLATES_LOG" 2>&1 &
 templates_pid=$!
 need node moto contract deny browser crates &
 tools_pid=$!
@@ -75,6 +77,16 @@ SECURITY_LOG="$ROOT/.local/security.log"
 set -m
 scripts/check-security.sh > "$SECURITY_LOG" 2>&1 &
 security_pid=$!
+# make sam-invoke, once the template check's sam build is there (its log:
+# .local/sam-invoke.log), with this build's test binary; its profiles apart
+# from the coverage run's (it runs only test code here).
+SAM_INVOKE_LOG="$ROOT/.local/sam-invoke.log"
+{
+  while kill -0 "$templates_pid" 2>/dev/null; do sleep 1; done
+  [ -f "$TEMPLATES_OK" ] || { echo "not run: the template checks failed"; exit 1; }
+  SAM_BUILD_DONE=1 LLVM_PROFILE_FILE="$ROOT/.local/sam-invoke/profiles/%p-%m.profraw" scripts/sam-invoke.sh
+} > "$SAM_INVOKE_LOG" 2>&1 &
+sam_invoke_pid=$!
 set +m
 
 use_free_ports
@@ -141,6 +153,9 @@ finish "$contract_pid" "$CONTRACT_LOG" "the contract check" "generated, .* passe
 phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), sam package into a local S3, begun in the background"
 finish "$templates_pid" "$TEMPLATES_LOG" "the template checks" \
   '^(  [A-Za-z]+ +[0-9]+ bytes|  packaged: |.*==> (Templates linted|sam build, sam package and their checks))'
+
+phase "sam local invoke: every event in Lambda's arm64 image under Docker, begun after the template checks"
+finish "$sam_invoke_pid" "$SAM_INVOKE_LOG" "make sam-invoke" '^(skipped|.*==> Image: |events: )'
 
 phase ""
 log "All checks passed"

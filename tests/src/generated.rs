@@ -356,7 +356,8 @@ fn functions_stack(current: &str, functions: &[FunctionSpec], operations: &[Oper
   {name}Function:
     Type: AWS::Serverless::Function
     Metadata:
-      BuildMethod: rust-cargolambda
+      BuildMethod: makefile
+      ContextPath: stacks
       checkov:
         skip:
           - id: CKV_AWS_116

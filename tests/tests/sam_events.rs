@@ -1,19 +1,26 @@
 //! Every `sam local invoke` event in `events/` runs through the real function
-//! binaries and answers as the contract says. Two invokers run it:
-//! `cargo lambda invoke` against the local functions (`make test`'s
-//! instrumented binaries), and, with `EVENTS_INVOKER=sam`, `sam local invoke`
-//! of the arm64 build in Lambda's image under Docker (`make sam-invoke`,
-//! which sets the `SAM_INVOKE_*` variables). Each check is tallied, and the
-//! run ends with one "N passed, M failed" line.
+//! binaries and answers as the contract says. Two runs take it:
+//! `make test` sends the events to the local functions (`cargo lambda
+//! invoke`, the instrumented binaries); `make sam-invoke`, with
+//! `EVENTS_INVOKER=sam`, to the arm64 build in Lambda's image under Docker:
+//! through SAM's local Lambda service (`sam local start-lambda`, warm
+//! containers, as SAM has it for automated tests), and one event through
+//! `sam local invoke` exactly as the README gives it. Each check is tallied,
+//! and the run ends with one "N passed, M failed" line.
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use api_tests::dynamodb::{client_for, create_users_table, workspace_root};
 use api_tests::routes::gateway_function_for;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: `make sam-invoke` sets it"))
+}
+
+fn through_sam() -> bool {
+    std::env::var("EVENTS_INVOKER").as_deref() == Ok("sam")
 }
 
 /// The function's logical id in stacks/functions.yaml: its crate's name in
@@ -31,8 +38,10 @@ fn logical_id(function: &str) -> String {
     format!("{camel}Function")
 }
 
+/// The invoker as a command: `sam local invoke` (the README's command) or
+/// `cargo lambda invoke` against the local functions.
 fn command_for(function: &str, event_file: &Path) -> Command {
-    if std::env::var("EVENTS_INVOKER").as_deref() == Ok("sam") {
+    if through_sam() {
         let mut sam = Command::new("sam");
         sam.args([
             "local",
@@ -66,14 +75,20 @@ fn command_for(function: &str, event_file: &Path) -> Command {
     cargo
 }
 
-/// The function's answer to the event, or what went wrong.
-fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
+/// The function serving the event's route (openapi.yaml).
+fn function_for(event_file: &Path) -> String {
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(event_file).unwrap()).unwrap();
     let route_key = event["routeKey"].as_str().expect("routeKey");
     let (method, path) = route_key.split_once(' ').expect("METHOD /path");
-    let function = gateway_function_for(method, path)
-        .unwrap_or_else(|| panic!("no function serves {route_key} in openapi.yaml"));
+    gateway_function_for(method, path)
+        .unwrap_or_else(|| panic!("no function serves {route_key} in openapi.yaml"))
+}
+
+/// The function's answer to the event through the invoker's command, or
+/// what went wrong.
+fn invoke_by_command(event_file: &Path) -> Result<serde_json::Value, String> {
+    let function = function_for(event_file);
     let output = command_for(&function, event_file)
         .current_dir(workspace_root())
         .output()
@@ -96,6 +111,49 @@ fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
         line.and_then(|line| serde_json::from_str(line).ok())
             .ok_or_else(failed)
     })
+}
+
+/// The function's answer to the event through SAM's local Lambda service
+/// (Lambda's Invoke API at `SAM_LAMBDA_ENDPOINT`), or what went wrong.
+fn invoke_through_service(event_file: &Path) -> Result<serde_json::Value, String> {
+    let function = function_for(event_file);
+    let url = format!(
+        "{}/2015-03-31/functions/Functions/{}/invocations",
+        env("SAM_LAMBDA_ENDPOINT"),
+        logical_id(&function)
+    );
+    // Generous: the first invocation of a function starts it under emulation.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let event = std::fs::read(event_file).unwrap();
+    let mut response = agent
+        .post(&url)
+        .header("content-type", "application/json")
+        .send(&event[..])
+        .map_err(|e| format!("{function} {}: {url}: {e}", event_file.display()))?;
+    let function_error = response.headers().get("x-amz-function-error").cloned();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    match function_error {
+        None if response.status() == 200 => serde_json::from_str(&body)
+            .map_err(|e| format!("{function}: the answer is not JSON ({e}): {body}")),
+        _ => Err(format!(
+            "{function} {}: {} {}{body}",
+            event_file.display(),
+            response.status(),
+            function_error.map_or(String::new(), |e| format!("({e:?}) "))
+        )),
+    }
+}
+
+fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
+    if through_sam() {
+        invoke_through_service(event_file)
+    } else {
+        invoke_by_command(event_file)
+    }
 }
 
 fn body(response: &serde_json::Value) -> serde_json::Value {
@@ -147,6 +205,12 @@ async fn every_sam_event_answers_as_the_contract_says() {
             .expect("the table on the local DynamoDB API");
     }
     let events = workspace_root().join("events");
+    // The README's command, once, beside the rest: a container of its own,
+    // started cold, as a user's `sam local invoke` is.
+    let by_hand = through_sam().then(|| {
+        let event_file = events.join("get-time.json");
+        std::thread::spawn(move || invoke_by_command(&event_file))
+    });
     let run = |name: &str| invoke(&events.join(format!("{name}.json")));
     let mut tally = Tally::default();
 
@@ -178,6 +242,13 @@ async fn every_sam_event_answers_as_the_contract_says() {
     tally.check("get-time-tz: Asia/Kolkata", &run("get-time-tz"), |r| {
         body(r)["timezone"] == "Asia/Kolkata"
     });
+    if let Some(by_hand) = by_hand {
+        tally.check(
+            "get-time by `sam local invoke`: 200",
+            &by_hand.join().expect("the sam local invoke thread"),
+            |r| status(r) == 200 && body(r)["epochSeconds"].is_i64(),
+        );
+    }
 
     // Last: the record's owner erases it, and it is gone.
     tally.check("delete-user: 204", &run("delete-user"), |r| {

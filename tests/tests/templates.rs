@@ -113,10 +113,10 @@ fn every_function_is_arm64_rust_with_a_live_alias_json_logs_and_its_own_log_grou
         .collect();
     assert_eq!(crates, on_disk);
     for (id, krate, function) in functions() {
-        assert_eq!(
-            function["Metadata"]["BuildMethod"], "rust-cargolambda",
-            "{id}"
-        );
+        // sam build runs stacks/Makefile's build-<LogicalId>, which builds
+        // every function in one cargo invocation.
+        assert_eq!(function["Metadata"]["BuildMethod"], "makefile", "{id}");
+        assert_eq!(function["Metadata"]["ContextPath"], "stacks", "{id}");
         assert!(
             workspace_root()
                 .join("functions")
