@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev token traces test sam-invoke coverage setup build bench fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel
+.PHONY: dev token traces test sam-invoke coverage setup build bench cost fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel github-oidc preview-deploy preview-smoke preview-comment preview-teardown preview-sweep preview-fork-notice
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
@@ -70,6 +70,11 @@ clean:
 bench:
 	scripts/bench.sh
 
+## The estimated monthly cost per route and for a mix, at 1, 10 and 100 M
+## requests (prices in cicd/cost.json, durations from BENCHMARKS.md)
+cost:
+	scripts/cost.sh
+
 ## The property tests with many more inputs (FUZZ_CASES, default 100000)
 fuzz:
 	FUZZ_CASES=$${FUZZ_CASES:-100000} cargo test --release -p api-tests --test properties
@@ -99,7 +104,14 @@ smoke:
 	cargo run --quiet --release -p smoke -- "$(API_URL)"
 
 ## Delivery steps (they talk to AWS; see scripts/deliver.sh and README "Delivery")
-package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel:
+package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel github-oidc:
+	scripts/deliver.sh $@
+
+## Pull-request previews (.github/workflows/preview.yml runs them; they talk
+## to AWS and GitHub): make preview-deploy PR=12, preview-smoke, preview-comment,
+## preview-teardown; preview-sweep; preview-fork-notice. Switched on by
+## make github-oidc REPOSITORY=owner/name (README, "Previews")
+preview-deploy preview-smoke preview-comment preview-teardown preview-sweep preview-fork-notice:
 	scripts/deliver.sh $@
 
 ## Deploy the pipeline of a stage: make pipeline STAGE=dev CONNECTION_ARN=... REPOSITORY=owner/name

