@@ -77,4 +77,13 @@ marker = "\n## Size"
 i = text.index(marker)
 open("BENCHMARKS.md", "w").write(text[:i] + extra + text[i:])
 PY
+# The monthly cost from these durations (make cost), before the sizes.
+{ printf '\n## Estimated monthly cost (`make cost`, from the durations above)\n\n'; scripts/cost.sh; } > .local/cost.md
+python3 - <<'PY'
+text = open("BENCHMARKS.md").read()
+extra = open(".local/cost.md").read()
+marker = "\n## Size"
+i = text.index(marker)
+open("BENCHMARKS.md", "w").write(text[:i] + extra + text[i:])
+PY
 log "Wrote BENCHMARKS.md"

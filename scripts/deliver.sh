@@ -28,21 +28,27 @@ preview_stack() {
   [[ "$PR" =~ ^[1-9][0-9]*$ ]] || { echo "error: PR is a pull request's number, not $PR" >&2; exit 2; }
   echo "birthdays-pr-$PR"
 }
-# Deletes a preview stack and what its deletion leaves: its artifacts and
-# log groups a service made under its name (the prefix ends with "-", so
-# birthdays-pr-1 never takes birthdays-pr-12's).
-delete_preview() { # stack
-  log "Deleting $1"
-  aws cloudformation delete-stack --stack-name "$1"
-  aws cloudformation wait stack-delete-complete --stack-name "$1"
-  [ -z "${ARTIFACT_BUCKET:-}" ] || aws s3 rm "s3://$ARTIFACT_BUCKET/$1/" --recursive --only-show-errors
-  local prefix group
-  for prefix in "$1-" "/aws/lambda/$1-"; do
-    for group in $(aws logs describe-log-groups --log-group-name-prefix "$prefix" \
-        --query 'logGroups[].logGroupName' --output text); do
-      [ "$group" = None ] || aws logs delete-log-group --log-group-name "$group"
+# Deletes preview stacks and what their deletion leaves: their artifacts
+# and log groups a service made under their names (the prefix ends with
+# "-", so birthdays-pr-1 never takes birthdays-pr-12's). Every deletion is
+# begun first, then each is waited for; one that fails does not stop the
+# others, and the run fails at the end, naming it.
+delete_previews() { # stack...
+  local stack prefix group failed=()
+  for stack in "$@"; do log "Deleting $stack"; aws cloudformation delete-stack --stack-name "$stack" || failed+=("$stack"); done
+  for stack in "$@"; do
+    if ! aws cloudformation wait stack-delete-complete --stack-name "$stack"; then
+      failed+=("$stack"); continue
+    fi
+    [ -z "${ARTIFACT_BUCKET:-}" ] || aws s3 rm "s3://$ARTIFACT_BUCKET/$stack/" --recursive --only-show-errors || failed+=("$stack")
+    for prefix in "$stack-" "/aws/lambda/$stack-"; do
+      for group in $(aws logs describe-log-groups --log-group-name-prefix "$prefix" \
+          --query 'logGroups[].logGroupName' --output text); do
+        [ "$group" = None ] || aws logs delete-log-group --log-group-name "$group" || failed+=("$stack")
+      done
     done
   done
+  [ "${#failed[@]}" = 0 ] || { echo "error: not (wholly) removed: ${failed[*]} (the stack's events in the console say why; the next sweep tries again)" >&2; return 1; }
 }
 log() { printf '==> %s\n' "$*"; }
 # A stage's stack, or a pull request's preview (STACK=birthdays-pr-<n>).
@@ -181,7 +187,8 @@ case "${1:-}" in
       --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text; }
     echo "Previews are on once the repository has these variables (Settings, Secrets and variables, Actions):"
     for pair in PREVIEW_ROLE_ARN:PreviewRoleArn PREVIEW_SWEEP_ROLE_ARN:PreviewSweepRoleArn \
-        PREVIEW_EXECUTION_ROLE_ARN:PreviewExecutionRoleArn PREVIEW_ARTIFACTS_BUCKET:PreviewArtifactsBucket; do
+        PREVIEW_EXECUTION_ROLE_ARN:PreviewExecutionRoleArn PREVIEW_ARTIFACTS_BUCKET:PreviewArtifactsBucket \
+        PREVIEW_BOUNDARY_ARN:PreviewFunctionBoundaryArn PREVIEW_CODEDEPLOY_ROLE_ARN:PreviewCodeDeployRoleArn; do
       echo "  gh variable set ${pair%%:*} --repo $REPOSITORY --body $(oidc_output "${pair#*:}")"
     done
     echo "  gh variable set PREVIEW_REGION --repo $REPOSITORY --body ${AWS_REGION:-$(aws configure get region)}"
@@ -196,15 +203,21 @@ case "${1:-}" in
     stack=$(preview_stack)
     require ARTIFACT_BUCKET "the previews' bucket (cicd/github-oidc.yaml output PreviewArtifactsBucket)"
     require CFN_ROLE_ARN "the previews' CloudFormation role (output PreviewExecutionRoleArn)"
+    require PREVIEW_BOUNDARY_ARN "the previews' permissions boundary (output PreviewFunctionBoundaryArn)"
+    require PREVIEW_CODEDEPLOY_ROLE_ARN "CodeDeploy's role for previews (output PreviewCodeDeployRoleArn)"
     scripts/setup.sh lambda zig arm64 sam
     sam build --template template.yaml
-    # Stage=dev settings, no page, nothing kept (Preview=yes); the tag marks
-    # every resource as this preview's (the smoke user's pool is found by it).
+    # Stage=dev settings, no page, nothing kept (Preview=yes), every role
+    # within the boundary; the tag marks every resource as this preview's
+    # (the execution role touches keys and pools only with it). A first
+    # deployment that fails is deleted, so the next push starts afresh.
     sam deploy --template-file .aws-sam/build/template.yaml --stack-name "$stack" \
       --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$stack" --role-arn "$CFN_ROLE_ARN" \
       --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
       --parameter-overrides Stage=dev Auth=cognito Preview=yes \
-      --tags "birthdays:preview=$stack" --no-confirm-changeset --no-fail-on-empty-changeset
+        "PreviewPermissionsBoundary=$PREVIEW_BOUNDARY_ARN" "PreviewCodeDeployRole=$PREVIEW_CODEDEPLOY_ROLE_ARN" \
+      --tags "birthdays:preview=$stack" --on-failure DELETE \
+      --no-confirm-changeset --no-fail-on-empty-changeset
     ;;
   preview-smoke)
     stack=$(preview_stack)
@@ -219,31 +232,37 @@ case "${1:-}" in
     require GITHUB_REPOSITORY "owner/name (GitHub Actions sets it)"
     cargo build --quiet -p preview
     verdict=failed; [ "$SMOKE" = success ] && verdict=passed
-    url=$(STACK="$stack" output ApiUrl)
-    # The estimated cost from this pull request's BENCHMARKS.md, beside the
-    # base branch's, so that a change which makes requests dearer shows it.
+    url=$(STACK="$stack" output ApiUrl 2>/dev/null || echo None)
+    [ "$url" != None ] || url="none: the deployment failed (the deploy step's log says why)"
+    # The estimated cost from the durations in this pull request's
+    # BENCHMARKS.md (as committed: the preview measures none itself), beside
+    # those of the base branch's, each table on its own.
     mkdir -p .local/preview
     cost=.local/preview/cost.md
-    {
-      echo "From this pull request's BENCHMARKS.md:"; echo; scripts/cost.sh
-      if gh api "repos/$GITHUB_REPOSITORY/contents/BENCHMARKS.md?ref=${BASE_REF:-main}" --jq .content \
-          | base64 -d > .local/preview/base-benchmarks.md 2>/dev/null && [ -s .local/preview/base-benchmarks.md ]; then
-        echo; echo "From ${BASE_REF:-main}'s:"; echo; BENCHMARKS=.local/preview/base-benchmarks.md scripts/cost.sh
+    rm -f "$cost"
+    if scripts/cost.sh > .local/preview/cost-here.md; then
+      { echo "From this pull request's BENCHMARKS.md:"; echo; cat .local/preview/cost-here.md; } > "$cost"
+      if gh api "repos/$GITHUB_REPOSITORY/contents/BENCHMARKS.md?ref=${BASE_REF:-main}" --jq .content 2>/dev/null \
+          | base64 -d > .local/preview/base-benchmarks.md 2>/dev/null && [ -s .local/preview/base-benchmarks.md ] \
+          && BENCHMARKS=.local/preview/base-benchmarks.md scripts/cost.sh > .local/preview/cost-base.md; then
+        { echo; echo "From ${BASE_REF:-main}'s (the same prices and memory):"; echo; cat .local/preview/cost-base.md; } >> "$cost"
       fi
-    } > "$cost" || { echo "warning: no cost estimate (above: why)" >&2; rm -f "$cost"; }
+    else
+      echo "warning: no cost estimate (above: why)" >&2
+    fi
     cost_args=(); [ -f "$cost" ] && cost_args=(--cost "$cost")
     body=$("$(built preview)" comment --pr "$PR" --commit "${COMMIT:-$(git rev-parse HEAD)}" \
       --api-url "$url" --smoke "$verdict" "${cost_args[@]}")
     # One comment per pull request, found by its first line and updated.
     id=$(gh api "repos/$GITHUB_REPOSITORY/issues/$PR/comments" --paginate \
-      --jq '.[] | select(.body | startswith("<!-- birthdays-preview -->")) | .id' | head -n 1)
+      --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- birthdays-preview -->"))) | .id' | head -n 1)
     if [ -n "$id" ]; then gh api -X PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -f body="$body" >/dev/null
     else gh api "repos/$GITHUB_REPOSITORY/issues/$PR/comments" -f body="$body" >/dev/null; fi
     echo "$body"
     [ "$verdict" = passed ] || { echo "error: the preview's smoke checks failed (the smoke step above says which)" >&2; exit 1; }
     ;;
   preview-teardown)
-    delete_preview "$(preview_stack)"
+    delete_previews "$(preview_stack)"
     ;;
   preview-sweep)
     require GITHUB_REPOSITORY "owner/name (GitHub Actions sets it)"
@@ -254,10 +273,9 @@ case "${1:-}" in
     "$(built preview)" sweep --stacks .local/preview/stacks.json --open .local/preview/open.json \
       --max-age-hours "${PREVIEW_MAX_AGE_HOURS:-72}" > .local/preview/doomed.tsv
     [ -s .local/preview/doomed.tsv ] || echo "No preview to remove."
-    while IFS=$'\t' read -r name why; do
-      echo "$name: $why"
-      delete_preview "$name"
-    done < .local/preview/doomed.tsv
+    doomed=()
+    while IFS=$'\t' read -r name why; do echo "$name: $why"; doomed+=("$name"); done < .local/preview/doomed.tsv
+    [ "${#doomed[@]}" = 0 ] || delete_previews "${doomed[@]}"
     ;;
   *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline|team-channel|github-oidc|preview-deploy|preview-smoke|preview-comment|preview-teardown|preview-sweep|preview-fork-notice" >&2; exit 2 ;;
 esac

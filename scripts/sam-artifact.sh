@@ -12,11 +12,17 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 need lambda zig arm64
 logical_id="$1" artifacts="$2"
-# ServerTimeFunction -> server_time (stacks/functions.toml names them so).
-crate=$(printf '%s' "${logical_id%Function}" | sed -E 's/([a-z0-9])([A-Z])/\1_\2/g' | tr '[:upper:]' '[:lower:]')
-[ -f "functions/$crate/Cargo.toml" ] \
-  || { echo "error: $logical_id names no crate: functions/$crate/Cargo.toml does not exist" >&2; exit 1; }
-packages=(); for d in functions/*/; do packages+=(-p "$(basename "$d")"); done
+# The crate whose name in upper camel case, then "Function", is the logical
+# id (stacks/functions.toml: server_time is ServerTimeFunction). Matched
+# that way round: names such as get_a_user do not come back from their ids.
+crate="" packages=()
+for d in functions/*/; do
+  name=$(basename "$d")
+  packages+=(-p "$name")
+  camel=$(printf '%s' "$name" | awk -F_ '{ for (i = 1; i <= NF; i++) printf "%s%s", toupper(substr($i, 1, 1)), substr($i, 2) }')
+  [ "${camel}Function" != "$logical_id" ] || crate="$name"
+done
+[ -n "$crate" ] || { echo "error: $logical_id is no function's logical id (a crate under functions/ in upper camel case, then Function)" >&2; exit 1; }
 cargo lambda build --release --arm64 "${packages[@]}"
 mkdir -p "$artifacts"
 cp "$TARGET_DIR/lambda/$crate/bootstrap" "$artifacts/bootstrap"

@@ -17,7 +17,8 @@
 # exits 0). The image: public.ecr.aws/lambda/provided:al2023-arm64 where it
 # can be pulled, otherwise a stand-in built from Debian's arm64 packages
 # (local/sam-image), once per content. SAM_BUILD_DONE=1 reuses the template
-# check's sam build (make test runs that first).
+# check's sam build; SAM_BUILD_WAIT_PID and SAM_BUILD_READY wait for it
+# (make test, below).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -83,7 +84,6 @@ else
   log "Image: the stand-in $IMAGE (not $REAL_IMAGE; README: what it lacks)"
 fi
 
-[ "${SAM_BUILD_DONE:-}" = 1 ] && [ -f .aws-sam/template-check/template.yaml ] || scripts/sam-build-check.sh
 
 # dynalite on the address the containers reach (host.docker.internal in
 # events/env.json); the test creates the table as make dev does.
@@ -100,6 +100,19 @@ env = json.load(open(source))
 env["Parameters"]["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://host.docker.internal:{port}"
 json.dump(env, open(target, "w"), indent=2)
 PY
+
+# The build: the template check's, which make test runs beside this
+# (SAM_BUILD_WAIT_PID, its process; SAM_BUILD_READY, the file it leaves
+# once its sam build is there), so that the engine, the image and dynalite
+# are ready first; or one made here.
+if [ -n "${SAM_BUILD_WAIT_PID:-}" ]; then
+  : "${SAM_BUILD_READY:?SAM_BUILD_READY names the file the template check leaves}"
+  while [ ! -f "$SAM_BUILD_READY" ] && kill -0 "$SAM_BUILD_WAIT_PID" 2>/dev/null; do sleep 1; done
+  [ -f "$SAM_BUILD_READY" ] \
+    || { echo "error: not run: the template check's sam build failed (.local/templates.log)" >&2; exit 1; }
+elif [ "${SAM_BUILD_DONE:-}" != 1 ] || [ ! -f .aws-sam/template-check/template.yaml ]; then
+  scripts/sam-build-check.sh
+fi
 
 # SAM's --env-vars only sets variables the template declares, and the
 # deployed template rightly has no endpoint: a local copy of the build
@@ -134,11 +147,14 @@ sam local start-lambda "${common[@]}" --host 127.0.0.1 --port "$lambda_port" \
   --warm-containers EAGER --no-watch > "$WORK/service.log" 2>&1 &
 service_pid=$!
 set +m
+service_up=""
 for _ in $(seq 1 600); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$lambda_port") 2>/dev/null && break
-  kill -0 "$service_pid" 2>/dev/null || { tail -n 30 "$WORK/service.log" >&2; echo "error: sam local start-lambda stopped (above: the end of its log)" >&2; exit 1; }
+  (exec 3<>"/dev/tcp/127.0.0.1/$lambda_port") 2>/dev/null && { service_up=1; break; }
+  kill -0 "$service_pid" 2>/dev/null || break
   sleep 0.5
 done
+[ -n "$service_up" ] || { tail -n 30 "$WORK/service.log" >&2
+  echo "error: sam local start-lambda did not answer on 127.0.0.1:$lambda_port within 300 s (above: the end of its log)" >&2; exit 1; }
 
 log "Every event through it, and one through sam local invoke"
 export EVENTS_INVOKER=sam SAM_INVOKE_IMAGE="$IMAGE" SAM_INVOKE_ENV="$WORK/env.json" \

@@ -49,9 +49,9 @@ phase "Rust components and cargo-llvm-cov (the build needs them; the other tools
 # it uses first), and the tools the later phases need.
 TEMPLATES_LOG="$ROOT/.local/templates.log"
 set -m # each in a process group of its own, so that a failed run stops all of it
-TEMPLATES_OK="$ROOT/.local/templates.ok"
-rm -f "$TEMPLATES_OK"
-{ scripts/check-templates.sh && touch "$TEMPLATES_OK"; } > "$TEMPLATES_LOG" 2>&1 &
+SAM_BUILD_READY="$ROOT/.local/sam-build.ready"
+rm -f "$SAM_BUILD_READY"
+SAM_BUILD_READY="$SAM_BUILD_READY" scripts/check-templates.sh > "$TEMPLATES_LOG" 2>&1 &
 templates_pid=$!
 need node moto contract deny browser crates &
 tools_pid=$!
@@ -77,15 +77,14 @@ SECURITY_LOG="$ROOT/.local/security.log"
 set -m
 scripts/check-security.sh > "$SECURITY_LOG" 2>&1 &
 security_pid=$!
-# make sam-invoke, once the template check's sam build is there (its log:
-# .local/sam-invoke.log), with this build's test binary; its profiles apart
-# from the coverage run's (it runs only test code here).
+# make sam-invoke (its log: .local/sam-invoke.log): the engine, the image
+# and dynalite now, the invocations once the template check's sam build
+# (its first step) is there, with this build's test binary; its profiles apart from the
+# coverage run's (it runs only test code here).
 SAM_INVOKE_LOG="$ROOT/.local/sam-invoke.log"
-{
-  while kill -0 "$templates_pid" 2>/dev/null; do sleep 1; done
-  [ -f "$TEMPLATES_OK" ] || { echo "not run: the template checks failed"; exit 1; }
-  SAM_BUILD_DONE=1 LLVM_PROFILE_FILE="$ROOT/.local/sam-invoke/profiles/%p-%m.profraw" scripts/sam-invoke.sh
-} > "$SAM_INVOKE_LOG" 2>&1 &
+SAM_BUILD_WAIT_PID="$templates_pid" SAM_BUILD_READY="$SAM_BUILD_READY" \
+  LLVM_PROFILE_FILE="$ROOT/.local/sam-invoke/profiles/%p-%m.profraw" \
+  scripts/sam-invoke.sh > "$SAM_INVOKE_LOG" 2>&1 &
 sam_invoke_pid=$!
 set +m
 
@@ -152,9 +151,9 @@ finish "$contract_pid" "$CONTRACT_LOG" "the contract check" "generated, .* passe
 
 phase "Templates: sam validate, cfn-lint, checkov, sam build (arm64), sam package into a local S3, begun in the background"
 finish "$templates_pid" "$TEMPLATES_LOG" "the template checks" \
-  '^(  [A-Za-z]+ +[0-9]+ bytes|  packaged: |.*==> (Templates linted|sam build, sam package and their checks))'
+  '^(  [A-Za-z]+ +[0-9]+ bytes|  packaged: |.*==> (Templates linted|sam build took|sam package and its checks))'
 
-phase "sam local invoke: every event in Lambda's arm64 image under Docker, begun after the template checks"
+phase "sam local invoke: every event in Lambda's arm64 image under Docker, begun after the build"
 finish "$sam_invoke_pid" "$SAM_INVOKE_LOG" "make sam-invoke" '^(skipped|.*==> Image: |events: )'
 
 phase ""

@@ -321,6 +321,26 @@ const SENTRY_SECRET_POLICY: &str = "        \
           - !Ref AWS::NoValue
 ";
 
+/// CodeDeploy's role for the live aliases' deployments, as SAM makes it
+/// when a DeploymentPreference names none (same logical id, so a stage's
+/// stack keeps its role); a preview brings its own instead.
+const CODEDEPLOY_ROLE: &str = r#"
+  # CodeDeploy's role for the live aliases' deployments (what SAM would make);
+  # a preview brings its own, limited to its functions (CodeDeployRoleArn).
+  CodeDeployServiceRole:
+    Type: AWS::IAM::Role
+    Condition: OwnCodeDeployRole
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: { Service: codedeploy.amazonaws.com }
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda
+"#;
+
 /// `stacks/functions.yaml`: its hand-written head (parameters, mappings,
 /// globals) kept, and from its `Resources:` line on the resources of every
 /// function and the outputs. The section comment of each names its routes.
@@ -335,6 +355,7 @@ fn functions_stack(current: &str, functions: &[FunctionSpec], operations: &[Oper
          \x20 # Generated from stacks/functions.toml and openapi.yaml: edit the table,\n\
          \x20 # then `make regenerate`.\n",
     );
+    out.push_str(CODEDEPLOY_ROLE);
     for f in functions {
         let (name, krate) = (f.name(), plain(&f.krate));
         let routes: Vec<String> = operations

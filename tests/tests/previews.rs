@@ -153,6 +153,10 @@ fn check_preview_permissions(template: &Value, role: &str) {
     let mut passes = 0;
     for statement in role_statements(template, role) {
         let sid = format!("{role} {}", statement["Sid"].as_str().unwrap_or("?"));
+        // Refusals narrow what the rest allows: read below, not here.
+        if statement["Effect"] == "Deny" {
+            continue;
+        }
         assert_eq!(statement["Effect"], "Allow", "{sid}");
         let actions = texts(&statement["Action"]);
         let resources = texts(&statement["Resource"]);
@@ -243,22 +247,111 @@ fn only_cloudformation_assumes_the_execution_role_and_it_names_only_previews() {
         "cloudformation.amazonaws.com"
     );
     assert_eq!(texts(&trust[0]["Action"]), ["sts:AssumeRole"]);
+    let boundary = |statement: &Value| {
+        intrinsic(&statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"])
+            .map(|(tag, arg)| (tag, arg.as_str().unwrap_or("").to_owned()))
+    };
+    let mut keeps_the_boundary = false;
     for statement in role_statements(&template, "PreviewExecutionRole") {
         let sid = statement["Sid"].as_str().unwrap_or("?");
         let actions = texts(&statement["Action"]);
         let resources = texts(&statement["Resource"]);
+        let condition = &statement["Condition"];
+        if statement["Effect"] == "Deny" {
+            keeps_the_boundary |= actions.contains(&"iam:DeleteRolePermissionsBoundary".to_owned())
+                && actions.contains(&"iam:PutRolePermissionsBoundary".to_owned());
+            continue;
+        }
+        for action in &actions {
+            // Roles: created, or given permissions, only with the boundary,
+            // so a pull request cannot write itself a stronger role.
+            if [
+                "iam:CreateRole",
+                "iam:PutRolePolicy",
+                "iam:AttachRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:DeleteRolePolicy",
+            ]
+            .contains(&action.as_str())
+            {
+                assert_eq!(
+                    boundary(statement),
+                    Some(("!Ref".to_owned(), "PreviewFunctionBoundary".to_owned())),
+                    "{sid}: {action} without the boundary"
+                );
+            }
+            if action == "iam:PassRole" {
+                let service = condition["StringEquals"]["iam:PassedToService"].as_str();
+                assert!(
+                    matches!(
+                        service,
+                        Some("lambda.amazonaws.com" | "codedeploy.amazonaws.com")
+                    ),
+                    "{sid}: roles passed to Lambda or CodeDeploy only, not {service:?}"
+                );
+            }
+            assert!(
+                !["xray:*", "iam:*", "s3:*", "*"].contains(&action.as_str()),
+                "{sid}: {action}"
+            );
+        }
         if actions
             .iter()
             .any(|a| a.starts_with("iam:") || a == "cloudformation:*")
         {
             for resource in &resources {
                 assert!(
-                    resource.contains("birthdays-pr-*") || resource.contains(":aws:transform/"),
+                    resource.contains("birthdays-pr-*")
+                        || resource.contains(":aws:transform/")
+                        || resource.starts_with("GetAtt "),
                     "{sid}: {actions:?} on {resource}"
                 );
             }
         }
+        // Every resource: only where the name or the tag says a preview's,
+        // but for the services that name by id and check no tags here.
+        if resources.iter().any(|r| r == "*") {
+            let tagged = condition["StringLike"]["aws:ResourceTag/birthdays:preview"]
+                == "birthdays-pr-*"
+                || condition["StringLike"]["aws:RequestTag/birthdays:preview"] == "birthdays-pr-*";
+            let by_id = actions.iter().all(|a| {
+                a.starts_with("apigateway:")
+                    || a.starts_with("cloudwatch:")
+                    || a.starts_with("logs:")
+            });
+            assert!(tagged || by_id, "{sid}: {actions:?} on every resource");
+            if by_id {
+                assert!(
+                    actions
+                        .iter()
+                        .all(|a| !a.starts_with("logs:") || a != "logs:*"),
+                    "{sid}: logs:* on every resource"
+                );
+            }
+        }
     }
+    assert!(
+        keeps_the_boundary,
+        "a role's boundary can be neither removed nor replaced"
+    );
+}
+
+#[test]
+fn a_preview_cannot_import_what_exists() {
+    let template = load("cicd/github-oidc.yaml");
+    let refusal = role_statements(&template, "PreviewRole")
+        .into_iter()
+        .find(|s| s["Effect"] == "Deny")
+        .expect("a Deny statement");
+    assert_eq!(
+        texts(&refusal["Action"]),
+        ["cloudformation:CreateChangeSet"]
+    );
+    assert_eq!(texts(&refusal["Resource"]), ["*"]);
+    assert_eq!(
+        refusal["Condition"]["Null"]["cloudformation:ImportResourceTypes"],
+        "false"
+    );
 }
 
 fn workflow() -> Value {

@@ -4,11 +4,14 @@
 //! memory, and the durations `make bench` measured (BENCHMARKS.md).
 //!
 //! Lambda bills each invocation's duration rounded up to the millisecond
-//! at the function's memory (arm64 price per GB-second), and since 2025 the
-//! init phase of a cold start too; so a warm request is billed its measured
-//! round trip, a cold one its init plus its first invocation, in the
-//! proportion `cold_share`. API Gateway (HTTP API), DynamoDB on-demand,
-//! CloudWatch Logs and CloudFront are billed per request, unit or byte.
+//! at the function's memory (arm64 price per GB-second), and for a custom
+//! runtime such as these the init phase of a cold start too; so a warm
+//! request is billed its measured round trip, a cold one its init plus its
+//! first invocation, in the proportion `cold_share`. API Gateway (HTTP
+//! API), DynamoDB on-demand, CloudWatch Logs (the function's lines and the
+//! API's access line) and CloudFront are billed per request, unit or byte;
+//! X-Ray per trace recorded, which with Active tracing's default sampling
+//! (the first request each second, then 5%) grows slower than the requests.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +29,7 @@ pub struct Prices {
     pub logs_ingestion_per_gb: f64,
     pub cloudfront_per_million_https_requests: f64,
     pub cloudfront_per_gb_out: f64,
+    pub xray_per_million_traces: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +39,8 @@ pub struct Assumptions {
     /// What one request writes to CloudWatch Logs: the function's request
     /// line and Lambda's platform records.
     pub log_bytes_per_request: f64,
+    /// The API's access log line (the format in stacks/api.yaml, filled in).
+    pub access_log_bytes_per_request: f64,
     /// An answer's size, for CloudFront's data transfer.
     pub response_bytes: f64,
     /// The share of requests that come through CloudFront (the page's).
@@ -78,6 +84,7 @@ pub struct Cost {
 }
 
 impl Cost {
+    /// Without X-Ray, which is priced per month ([`xray_per_month`]).
     pub fn total(&self) -> f64 {
         self.lambda + self.api_gateway + self.dynamodb + self.logs + self.cloudfront
     }
@@ -124,7 +131,8 @@ pub fn per_request(model: &Model, route: &Route, memory_mb: f64, durations: Dura
         dynamodb: (route.read_units * p.dynamodb_per_million_read_units
             + route.write_units * p.dynamodb_per_million_write_units)
             / MILLION,
-        logs: a.log_bytes_per_request / GB * p.logs_ingestion_per_gb,
+        logs: (a.log_bytes_per_request + a.access_log_bytes_per_request) / GB
+            * p.logs_ingestion_per_gb,
         cloudfront: a.cloudfront_share
             * (p.cloudfront_per_million_https_requests / MILLION
                 + a.response_bytes / GB * p.cloudfront_per_gb_out),
@@ -161,6 +169,18 @@ impl std::fmt::Display for CostError {
 }
 
 pub const VOLUMES: [f64; 3] = [1e6, 10e6, 100e6];
+
+/// X-Ray's default sampling: the first request each second (a 30-day
+/// month's worth of seconds), then 5% of the rest.
+const RESERVOIR_PER_MONTH: f64 = 30.0 * 24.0 * 3600.0;
+const SAMPLED_BEYOND: f64 = 0.05;
+
+/// What a month of `requests`, spread evenly, costs in X-Ray traces.
+pub fn xray_per_month(prices: &Prices, requests: f64) -> f64 {
+    let traces = requests.min(RESERVOIR_PER_MONTH)
+        + SAMPLED_BEYOND * (requests - RESERVOIR_PER_MONTH).max(0.0);
+    traces / MILLION * prices.xray_per_million_traces
+}
 
 /// Per route (each as if it were all the traffic) and for the mix: the
 /// cost of one request.
@@ -201,32 +221,37 @@ fn dollars(amount: f64) -> String {
 pub fn table(model: &Model, routes: &[(String, Cost)], mix: Cost) -> String {
     let mut out =
         String::from("| route | 1 M requests/month | 10 M | 100 M |\n|---|---|---|---|\n");
-    let row = |name: &str, per_request: f64| {
-        let cells: Vec<String> = VOLUMES.iter().map(|v| dollars(per_request * v)).collect();
+    let xray = |v: f64| xray_per_month(&model.prices, v);
+    let row = |name: &str, per_month: &dyn Fn(f64) -> f64| {
+        let cells: Vec<String> = VOLUMES.iter().map(|&v| dollars(per_month(v))).collect();
         format!("| {name} | {} |\n", cells.join(" | "))
     };
     for (route, cost) in routes {
-        out.push_str(&row(&format!("`{route}`"), cost.total()));
+        out.push_str(&row(&format!("`{route}`"), &|v| cost.total() * v + xray(v)));
     }
     let shares: Vec<String> = model
         .routes
         .iter()
         .map(|r| format!("{:.0}% {}", r.share * 100.0, r.route))
         .collect();
-    out.push_str(&row("**the mix**", mix.total()));
+    out.push_str(&row("**the mix**", &|v| mix.total() * v + xray(v)));
     out.push_str(&format!(
         "\nThe mix: {}.\n\n| the mix, by service | 1 M | 10 M | 100 M |\n|---|---|---|---|\n",
         shares.join(", ")
     ));
-    for (service, share) in [
+    for (service, per_request) in [
         ("Lambda (arm64, requests and GB-seconds)", mix.lambda),
         ("API Gateway (HTTP API)", mix.api_gateway),
         ("DynamoDB (on-demand)", mix.dynamodb),
-        ("CloudWatch Logs (ingestion)", mix.logs),
+        (
+            "CloudWatch Logs (ingestion: function and access lines)",
+            mix.logs,
+        ),
         ("CloudFront (requests and transfer)", mix.cloudfront),
     ] {
-        out.push_str(&row(service, share));
+        out.push_str(&row(service, &|v| per_request * v));
     }
+    out.push_str(&row("X-Ray (1 a second, then 5%, traced)", &xray));
     out.push_str(&format!(
         "\nPrices of {} as of {} (cicd/cost.json), no free tier.\n",
         model.prices.region, model.prices.as_of
@@ -321,8 +346,10 @@ mod tests {
                 "http_api_per_million_requests": 1.00,
                 "dynamodb_per_million_read_units": 0.125, "dynamodb_per_million_write_units": 0.625,
                 "logs_ingestion_per_gb": 0.50,
-                "cloudfront_per_million_https_requests": 1.00, "cloudfront_per_gb_out": 0.085},
+                "cloudfront_per_million_https_requests": 1.00, "cloudfront_per_gb_out": 0.085,
+                "xray_per_million_traces": 5.00},
               "assumptions": {"cold_share": 0.01, "log_bytes_per_request": 1000,
+                "access_log_bytes_per_request": 250,
                 "response_bytes": 400, "cloudfront_share": 0.5},
               "routes": [
                 {"route": "PUT /hello/{username}", "function": "put_birthday", "share": 0.5, "read_units": 0, "write_units": 1},
@@ -362,9 +389,12 @@ mod tests {
     /// 2 ms (1.571 rounded up), cold 7 ms (5.16 + 1.83 = 6.99, rounded up);
     /// 0.99 × 2 + 0.01 × 7 = 2.05 ms; 2.05 / 1000 × 0.25 GB = 0.0005125
     /// GB-s × $0.0000133334 = $6.833e-9, plus $0.20 / 1e6 a request:
-    /// $0.2068 a million. API $1.00, DynamoDB 1 WRU $0.625, logs 1 kB at
-    /// $0.50/GB $0.50, CloudFront half of ($1.00 + 400 B × $0.085/GB)
-    /// = $0.517. Total $2.8488 a million.
+    /// $0.2068 a million. API $1.00, DynamoDB 1 WRU $0.625, logs 1,250 B
+    /// at $0.50/GB $0.625, CloudFront half of ($1.00 + 400 B × $0.085/GB)
+    /// = $0.517. Total $2.9738 a million. X-Ray: a million requests a
+    /// month are all traced (fewer than one a second): $5.00; ten million,
+    /// 2,592,000 + 5% of 7,408,000 = 2,962,400 traces, $14.81; a hundred
+    /// million, 2,592,000 + 5% of 97,408,000 = 7,462,400, $37.31.
     #[test]
     fn a_hand_computed_case() {
         let model = model();
@@ -378,17 +408,25 @@ mod tests {
         assert!((put.lambda - 0.206_833).abs() < 1e-5, "{put:?}");
         assert!((put.api_gateway - 1.0).abs() < 1e-9);
         assert!((put.dynamodb - 0.625).abs() < 1e-9);
-        assert!((put.logs - 0.5).abs() < 1e-9);
+        assert!((put.logs - 0.625).abs() < 1e-9);
         assert!((put.cloudfront - 0.517).abs() < 1e-9);
-        assert!((put.total() - 2.848_833).abs() < 1e-5);
+        assert!((put.total() - 2.973_833).abs() < 1e-5);
+        assert!((xray_per_month(&model.prices, 1e6) - 5.0).abs() < 1e-9);
+        assert!((xray_per_month(&model.prices, 10e6) - 14.812).abs() < 1e-9);
+        assert!((xray_per_month(&model.prices, 100e6) - 37.312).abs() < 1e-9);
         // GET /time at 128 MB: warm 1 ms, cold 4 ms (3.26): 1.03 ms;
         // 1.03e-3 × 0.125 × 0.0000133334 = 1.717e-9; + 2e-7: $0.2017 a million.
         let time = routes[1].1.scaled(1e6);
         assert!((time.lambda - 0.201_717).abs() < 1e-5, "{time:?}");
         assert!((mix.total() - (put.total() + time.total()) / 2.0 / 1e6).abs() < 1e-12);
         let text = table(&model, &routes, mix);
+        // 2.97 + 5.00; 29.74 + 14.81; 297.38 + 37.31.
         assert!(
-            text.contains("| `PUT /hello/{username}` | $2.85 | $28.49 | $285 |"),
+            text.contains("| `PUT /hello/{username}` | $7.97 | $44.55 | $335 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| X-Ray (1 a second, then 5%, traced) | $5.00 | $14.81 | $37.31 |"),
             "{text}"
         );
         assert!(text.contains("as of 2026-12-01"));

@@ -81,7 +81,9 @@ impl std::fmt::Display for Reason {
 /// region, the numbers of this repository's open pull requests, the time
 /// now and the longest a preview may stand: those whose pull request is not
 /// open, and those older than the limit. Stacks that are not previews, and
-/// previews already being deleted, are left alone.
+/// previews in the middle of an operation (a deployment or a deletion
+/// running: the next sweep sees them settled), are left alone; one whose
+/// deletion failed is tried again.
 pub fn stacks_to_delete(
     stacks: &[StackSummary],
     open_pull_requests: &[u64],
@@ -90,7 +92,9 @@ pub fn stacks_to_delete(
 ) -> Vec<(String, Reason)> {
     let mut doomed: Vec<(String, Reason)> = stacks
         .iter()
-        .filter(|s| !s.stack_status.starts_with("DELETE_"))
+        .filter(|s| {
+            s.stack_status != "DELETE_COMPLETE" && !s.stack_status.ends_with("_IN_PROGRESS")
+        })
         .filter_map(|s| {
             let pull_request = pull_request_of(&s.stack_name)?;
             let age = now.duration_since(s.creation_time);
@@ -224,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn the_stages_and_stacks_being_deleted_are_left_alone() {
+    fn the_stages_and_stacks_mid_operation_are_left_alone() {
         let stacks = [
             stack("birthdays-dev", "UPDATE_COMPLETE", "2026-01-01T00:00:00Z"),
             stack("birthdays-prod", "UPDATE_COMPLETE", "2026-01-01T00:00:00Z"),
@@ -238,9 +242,30 @@ mod tests {
                 "DELETE_IN_PROGRESS",
                 "2026-11-01T00:00:00Z",
             ),
-            stack("birthdays-pr-9", "DELETE_FAILED", "2026-11-01T00:00:00Z"),
+            stack(
+                "birthdays-pr-11",
+                "UPDATE_IN_PROGRESS",
+                "2026-11-01T00:00:00Z",
+            ),
+            stack("birthdays-pr-13", "DELETE_COMPLETE", "2026-11-01T00:00:00Z"),
         ];
         assert!(stacks_to_delete(&stacks, &[], now(), LIMIT).is_empty());
+    }
+
+    #[test]
+    fn a_failed_deletion_is_tried_again() {
+        let stacks = [stack(
+            "birthdays-pr-9",
+            "DELETE_FAILED",
+            "2026-11-01T00:00:00Z",
+        )];
+        assert_eq!(
+            stacks_to_delete(&stacks, &[], now(), LIMIT),
+            vec![(
+                "birthdays-pr-9".to_owned(),
+                Reason::Closed { pull_request: 9 }
+            )]
+        );
     }
 
     #[test]
