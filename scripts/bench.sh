@@ -10,8 +10,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-# dynalite (node) is the bench's DynamoDB API.
-need lambda zig node arm64
+# dynalite (node) is the bench's DynamoDB API; peer, the Python peer's runtime.
+need lambda zig node arm64 peer
 functions=(floor); for d in functions/*/; do functions+=("$(basename "$d")"); done
 pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 
@@ -70,20 +70,13 @@ table += "| handler | time per call (low, estimate, high) |\n|---|---|\n"
 table += "".join(f"| {n} | {t} |\n" for n, t in rows)
 open(".local/criterion.md", "w").write(table)
 PY
-python3 - <<'PY'
-text = open("BENCHMARKS.md").read()
-extra = open(".local/criterion.md").read()
-marker = "\n## Size"
-i = text.index(marker)
-open("BENCHMARKS.md", "w").write(text[:i] + extra + text[i:])
-PY
-# The monthly cost from these durations (make cost), before the sizes.
+# The monthly cost from the durations the harness just wrote (make cost).
 { printf '\n## Estimated monthly cost (`make cost`, from the durations above)\n\n'; scripts/cost.sh; } > .local/cost.md
+# Both before the sizes.
 python3 - <<'PY'
 text = open("BENCHMARKS.md").read()
-extra = open(".local/cost.md").read()
-marker = "\n## Size"
-i = text.index(marker)
+extra = open(".local/criterion.md").read() + open(".local/cost.md").read()
+i = text.index("\n## Size")
 open("BENCHMARKS.md", "w").write(text[:i] + extra + text[i:])
 PY
 log "Wrote BENCHMARKS.md"

@@ -47,6 +47,8 @@ COGNITO_LOCAL_VERSION=5.3.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_LLVM_COV_VERSION=0.9.1
 MOTO_VERSION=5.2.5
+AWSLAMBDARIC_VERSION=4.2.2
+PEER_BOTO3_VERSION=1.44.8
 SCHEMATHESIS_VERSION=4.32.5
 # The JSONata Step Functions implements: the deployment-news test runs the
 # pipeline's state machine with it.
@@ -73,6 +75,8 @@ declare -A PACKAGES=(
   # The local stand-in for Secrets Manager, where the tests' functions find
   # their Sentry DSN.
   [moto]="moto[server]==$MOTO_VERSION"
+  # make bench's Python peer (bench/peer): Lambda's Python runtime client and boto3.
+  [peer]="awslambdaric==$AWSLAMBDARIC_VERSION boto3==$PEER_BOTO3_VERSION"
   # The contract check (scripts/check-contract.sh).
   [contract]="schemathesis==$SCHEMATHESIS_VERSION"
   # The local stand-ins for DynamoDB and the Cognito user pool, and JSONata (npm).
@@ -88,7 +92,7 @@ declare -A CRATES=(
 
 rust_groups=" clippy rustfmt llvm arm64 "
 tools=() rust=() fetch=0
-[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto contract sam checks deny cov browser docker clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
+[ "$#" -gt 0 ] || { echo "usage: $0 GROUP... (lambda zig node moto contract sam checks deny cov browser docker peer clippy rustfmt llvm arm64 crates), or test for all" >&2; exit 2; }
 for group in "$@"; do
   case "$group" in
     test) tools+=(lambda zig node moto contract sam checks deny cov browser) rust+=(clippy rustfmt llvm arm64) fetch=1 ;;
@@ -96,7 +100,7 @@ for group in "$@"; do
     *)
       if [[ "$rust_groups" == *" $group "* ]]; then rust+=("$group")
       elif [ -n "${PACKAGES[$group]:-}" ]; then tools+=("$group")
-      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto contract sam checks deny cov browser docker clippy rustfmt llvm arm64 crates test)" >&2; exit 2
+      else echo "error: setup.sh knows no group \"$group\" (lambda zig node moto contract sam checks deny cov browser docker peer clippy rustfmt llvm arm64 crates test)" >&2; exit 2
       fi ;;
   esac
 done

@@ -26,6 +26,9 @@ struct Subject {
     event: &'static str,
     /// The storage functions reach the DynamoDB-API server; the others do not.
     storage: bool,
+    /// Not a function of the workspace: a peer started by its own script
+    /// (relative to the workspace), measured the same way for comparison.
+    peer: Option<&'static str>,
 }
 
 const SUBJECTS: &[Subject] = &[
@@ -33,26 +36,40 @@ const SUBJECTS: &[Subject] = &[
         name: "floor",
         event: "get-time",
         storage: false,
+        peer: None,
     },
     Subject {
         name: "server_time",
         event: "get-time",
         storage: false,
+        peer: None,
     },
     Subject {
         name: "put_birthday",
         event: "put-hello",
         storage: true,
+        peer: None,
     },
     Subject {
         name: "get_user_by_id",
         event: "get-user",
         storage: true,
+        peer: None,
+    },
+    // The same route as get_user_by_id's GET /users/{username}, as one
+    // Python function with boto3 (bench/peer), for make cost's comparison.
+    // Before delete_user, which removes the record it reads.
+    Subject {
+        name: "python_boto3",
+        event: "get-user",
+        storage: true,
+        peer: Some("bench/peer/bootstrap"),
     },
     Subject {
         name: "get_users",
         event: "list-users",
         storage: true,
+        peer: None,
     },
     // A conditional delete: after the first invocation there is nothing to
     // delete (404), which is the same round trip to the table.
@@ -60,6 +77,7 @@ const SUBJECTS: &[Subject] = &[
         name: "delete_user",
         event: "delete-user",
         storage: true,
+        peer: None,
     },
 ];
 
@@ -110,7 +128,10 @@ fn main() {
     let mut runs: Vec<Run> = SUBJECTS
         .iter()
         .map(|subject| {
-            let binary = current.binaries.join(subject.name);
+            let binary = subject.peer.map_or_else(
+                || current.binaries.join(subject.name),
+                |peer| root.join(peer),
+            );
             assert!(
                 binary.exists(),
                 "{} is missing: run `make bench`, which builds it",
@@ -121,7 +142,7 @@ fn main() {
         .collect();
     if let Some(baseline) = &baseline {
         // A function the baseline did not have yet has nothing to compare.
-        for subject in SUBJECTS.iter().skip(1) {
+        for subject in SUBJECTS.iter().skip(1).filter(|s| s.peer.is_none()) {
             let binary = baseline.binaries.join(subject.name);
             if binary.exists() {
                 runs.push(Run::new(subject, &root, binary, baseline));
@@ -349,6 +370,8 @@ fn spawn(binary: &Path, subject: &Subject, emulator: &Emulator, dynamodb: &str) 
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
         .env("AWS_REGION", "us-east-1")
+        // Lambda sets both; boto3 (the Python peer) reads only this one.
+        .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")

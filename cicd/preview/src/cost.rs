@@ -58,11 +58,29 @@ pub struct Route {
     pub write_units: f64,
 }
 
+/// A route priced again as another implementation of it runs (a peer
+/// `make bench` measures beside the functions), against the function that
+/// serves it here.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comparison {
+    pub route: String,
+    /// How the peer is built, for the table.
+    pub label: String,
+    /// The peer's name in BENCHMARKS.md.
+    pub function: String,
+    /// The function here that serves the route.
+    pub against: String,
+    /// Both at this memory, so the durations alone differ.
+    pub memory_mb: f64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Model {
     pub prices: Prices,
     pub assumptions: Assumptions,
     pub routes: Vec<Route>,
+    #[serde(default)]
+    pub comparisons: Vec<Comparison>,
 }
 
 /// What `make bench` measured of one function, in milliseconds.
@@ -118,15 +136,24 @@ fn billed(ms: f64) -> f64 {
     ms.ceil().max(1.0)
 }
 
+/// The milliseconds billed for one request on average, warm and cold in
+/// the assumed proportion.
+fn billed_ms(a: &Assumptions, durations: Durations) -> f64 {
+    (1.0 - a.cold_share) * billed(durations.warm_ms)
+        + a.cold_share * billed(durations.init_ms + durations.first_invocation_ms)
+}
+
+/// Lambda's compute charge for one request (GB-seconds only).
+fn compute(p: &Prices, a: &Assumptions, memory_mb: f64, durations: Durations) -> f64 {
+    billed_ms(a, durations) / 1000.0 * memory_mb / 1024.0 * p.lambda_arm64_per_gb_second
+}
+
 /// The cost of one request of `route`, its function configured with
 /// `memory_mb` and measured as `durations`.
 pub fn per_request(model: &Model, route: &Route, memory_mb: f64, durations: Durations) -> Cost {
     let (p, a) = (&model.prices, &model.assumptions);
-    let billed_ms = (1.0 - a.cold_share) * billed(durations.warm_ms)
-        + a.cold_share * billed(durations.init_ms + durations.first_invocation_ms);
-    let gb_seconds = billed_ms / 1000.0 * memory_mb / 1024.0;
     Cost {
-        lambda: gb_seconds * p.lambda_arm64_per_gb_second + p.lambda_per_million_requests / MILLION,
+        lambda: compute(p, a, memory_mb, durations) + p.lambda_per_million_requests / MILLION,
         api_gateway: p.http_api_per_million_requests / MILLION,
         dynamodb: (route.read_units * p.dynamodb_per_million_read_units
             + route.write_units * p.dynamodb_per_million_write_units)
@@ -259,6 +286,64 @@ pub fn table(model: &Model, routes: &[(String, Cost)], mix: Cost) -> String {
     out
 }
 
+/// Each comparison as a Markdown table: billed milliseconds, Lambda's
+/// compute and whole charge at a million requests, every service at a
+/// hundred million, for the function here and the peer, and their ratio.
+/// A comparison whose peer or function was not measured says so.
+pub fn comparisons(model: &Model, measured: &BTreeMap<String, Durations>) -> String {
+    let (p, a) = (&model.prices, &model.assumptions);
+    let mut out = String::new();
+    for c in &model.comparisons {
+        let (Some(&ours), Some(&theirs)) = (measured.get(&c.against), measured.get(&c.function))
+        else {
+            out.push_str(&format!(
+                "\n`{}` {}: not measured in BENCHMARKS.md (make bench measures both).\n",
+                c.route, c.label
+            ));
+            continue;
+        };
+        let Some(route) = model.routes.iter().find(|r| r.route == c.route) else {
+            continue;
+        };
+        let figures = |durations: Durations| {
+            let compute = compute(p, a, c.memory_mb, durations);
+            let whole = per_request(model, route, c.memory_mb, durations);
+            let at_100m = whole.total() * 100e6 + xray_per_month(p, 100e6);
+            (
+                format!(
+                    "{:.0} and {:.0}",
+                    billed(durations.warm_ms),
+                    billed(durations.init_ms + durations.first_invocation_ms)
+                ),
+                compute * MILLION,
+                whole.lambda * MILLION,
+                at_100m,
+            )
+        };
+        let (ours_ms, ours_compute, ours_lambda, ours_all) = figures(ours);
+        let (their_ms, their_compute, their_lambda, their_all) = figures(theirs);
+        out.push_str(&format!(
+            "\n`{route}`, here and {label}, both at {memory:.0} MB:\n\n\
+             | | billed ms, warm and cold | Lambda compute, 1 M | Lambda with its request charge, 1 M | every service, 100 M |\n\
+             |---|---|---|---|---|\n\
+             | {against} (Rust) | {ours_ms} | ${ours_compute:.4} | ${ours_lambda:.4} | {ours_all} |\n\
+             | {function} | {their_ms} | ${their_compute:.4} | ${their_lambda:.4} | {their_all} |\n\
+             | ratio | | {r1:.2}× | {r2:.2}× | {r3:.2}× |\n",
+            route = c.route,
+            label = c.label,
+            memory = c.memory_mb,
+            against = c.against,
+            function = c.function,
+            ours_all = dollars(ours_all),
+            their_all = dollars(their_all),
+            r1 = their_compute / ours_compute,
+            r2 = their_lambda / ours_lambda,
+            r3 = their_all / ours_all,
+        ));
+    }
+    out
+}
+
 /// The durations of each function from BENCHMARKS.md: the warm table's mean
 /// round trip, the cold table's init median and first invocation.
 pub fn durations_from_benchmarks(text: &str) -> BTreeMap<String, Durations> {
@@ -363,12 +448,14 @@ mod tests {
         | function | cold start median | p90 | × floor | init median | 1st invocation | 2nd invocation |\n\
         |---|---|---|---|---|---|---|\n\
         | server_time | 3.25 ms | 3.95 ms | 1.17 | 2.86 ms | 0.40 ms | 0.10 ms |\n\
-        | put_birthday | 7.11 ms | 10.94 ms | 2.56 | 5.16 ms | 1.83 ms | 1.77 ms |\n\n\
+        | put_birthday | 7.11 ms | 10.94 ms | 2.56 | 5.16 ms | 1.83 ms | 1.77 ms |\n\
+        | python_boto3 | 330.00 ms | 360.00 ms | 100.00 | 300.00 ms | 20.00 ms | 3.00 ms |\n\n\
         ## Warm (10,000 invocations in one process)\n\n\
         | function | invocations/s | mean round trip | peak RSS after 1,000 | after 10,000 |\n\
         |---|---|---|---|---|\n\
         | server_time | 1550 | 645 µs | 5.1 MB | 5.1 MB |\n\
-        | put_birthday | 636 | 1571 µs | 6.4 MB | 6.4 MB |\n";
+        | put_birthday | 636 | 1571 µs | 6.4 MB | 6.4 MB |\n\
+        | python_boto3 | 310 | 3200 µs | 80.0 MB | 80.0 MB |\n";
 
     #[test]
     fn durations_are_read_from_the_tables_make_bench_writes() {
@@ -430,6 +517,36 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("as of 2026-12-01"));
+    }
+
+    /// The peer: warm 3.2 ms billed 4, cold 320 ms; 0.99 × 4 + 0.01 × 320
+    /// = 7.16 ms at 0.25 GB = 0.00179 GB-s, $2.3867e-8 a request: $0.0239 a
+    /// million, against put_birthday's 2.05 ms, $0.0068 (3.49×); with the
+    /// $0.20 request charge $0.2239 against $0.2068 (1.08×).
+    #[test]
+    fn a_peer_is_priced_beside_the_function_that_serves_the_route() {
+        let mut model = model();
+        model.comparisons = vec![Comparison {
+            route: "PUT /hello/{username}".to_owned(),
+            label: "as a Python function".to_owned(),
+            function: "python_boto3".to_owned(),
+            against: "put_birthday".to_owned(),
+            memory_mb: 256.0,
+        }];
+        let text = comparisons(&model, &durations_from_benchmarks(BENCHMARKS));
+        assert!(
+            text.contains("| put_birthday (Rust) | 2 and 7 | $0.0068 | $0.2068 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| python_boto3 | 4 and 320 | $0.0239 | $0.2239 |"),
+            "{text}"
+        );
+        assert!(text.contains("| ratio | | 3.49× | 1.08× |"), "{text}");
+        model.comparisons[0].function = "nobody".to_owned();
+        assert!(
+            comparisons(&model, &durations_from_benchmarks(BENCHMARKS)).contains("not measured")
+        );
     }
 
     #[test]

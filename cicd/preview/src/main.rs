@@ -125,7 +125,7 @@ fn run(args: Vec<String>) -> Result<String, String> {
             }
             let (routes, mix) =
                 cost::estimate(&model, &memory, &measured).map_err(|e| e.to_string())?;
-            Ok(cost::table(&model, &routes, mix))
+            Ok(cost::table(&model, &routes, mix) + &cost::comparisons(&model, &measured))
         }
         other => Err(format!("unknown command {other}: sweep, comment or cost")),
     }
