@@ -3,7 +3,7 @@
 # versions, from the package registries) and nothing else.
 SHELL := /bin/bash
 
-.PHONY: dev token traces test sam-invoke coverage setup build bench cost fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel github-oidc preview-deploy preview-smoke preview-comment preview-teardown preview-sweep preview-fork-notice
+.PHONY: dev token traces test sam-invoke coverage setup build bench cost fuzz load diagram function regenerate smoke fmt lint clean package deploy-packaged publish-web smoke-deployed release-gate pipeline team-channel github-oidc preview-deploy preview-smoke preview-bench preview-comment preview-teardown preview-sweep preview-fork-notice
 
 ## Run the API locally on http://127.0.0.1:3000 (Ctrl-C stops it), with the
 ## local user pool (cognito-local) for tokens; `make dev AUTH=open` runs
@@ -108,10 +108,11 @@ package deploy-packaged publish-web smoke-deployed release-gate pipeline team-ch
 	scripts/deliver.sh $@
 
 ## Pull-request previews (.github/workflows/preview.yml runs them; they talk
-## to AWS and GitHub): make preview-deploy PR=12, preview-smoke, preview-comment,
-## preview-teardown; preview-sweep; preview-fork-notice. Switched on by
-## make github-oidc REPOSITORY=owner/name (README, "Previews")
-preview-deploy preview-smoke preview-comment preview-teardown preview-sweep preview-fork-notice:
+## to AWS and GitHub): make preview-deploy PR=12, preview-smoke, preview-bench
+## (a short make bench, local), preview-comment, preview-teardown; preview-sweep;
+## preview-fork-notice. Switched on by make github-oidc REPOSITORY=owner/name
+## (README, "Previews")
+preview-deploy preview-smoke preview-bench preview-comment preview-teardown preview-sweep preview-fork-notice:
 	scripts/deliver.sh $@
 
 ## Deploy the pipeline of a stage: make pipeline STAGE=dev CONNECTION_ARN=... REPOSITORY=owner/name

@@ -7,11 +7,20 @@
 # that revision (its own tree and target folder under $TARGET_DIR/bench-baseline)
 # and measures them in the same run, interleaved: BENCHMARKS.md then shows
 # before and after against the budget (cold start within 10%, zip < 3 MB).
+#
+# BENCH_QUICK=1 is a short, bounded run (5 cold rounds, 1,000 warm
+# invocations, no criterion) for a pull request's preview; BENCH_OUT writes
+# elsewhere than BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 # dynalite (node) is the bench's DynamoDB API; peer, the Python peer's runtime.
 need lambda zig node arm64 peer
+out="${BENCH_OUT:-BENCHMARKS.md}"
+export BENCH_OUT="$out"
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+  export BENCH_COLD_RUNS="${BENCH_COLD_RUNS:-5}" BENCH_WARM_RUNS="${BENCH_WARM_RUNS:-1000}"
+fi
 functions=(floor); for d in functions/*/; do functions+=("$(basename "$d")"); done
 pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 
@@ -50,6 +59,9 @@ fi
 log "Measuring cold starts, warm invocations and memory"
 "$TARGET_DIR/release/bench"
 
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+  : > .local/criterion.md
+else
 log "Measuring the handlers' own cost (criterion)"
 cargo bench -p bench --bench handlers -- --warm-up-time 1 --measurement-time 3 2>/dev/null | tee .local/criterion.txt
 python3 - <<'PY'
@@ -70,13 +82,15 @@ table += "| handler | time per call (low, estimate, high) |\n|---|---|\n"
 table += "".join(f"| {n} | {t} |\n" for n, t in rows)
 open(".local/criterion.md", "w").write(table)
 PY
+fi
 # The monthly cost from the durations the harness just wrote (make cost).
-{ printf '\n## Estimated monthly cost (`make cost`, from the durations above)\n\n'; scripts/cost.sh; } > .local/cost.md
+{ printf '\n## Estimated monthly cost (`make cost`, from the durations above)\n\n'; BENCHMARKS="$out" scripts/cost.sh; } > .local/cost.md
 # Both before the sizes.
-python3 - <<'PY'
-text = open("BENCHMARKS.md").read()
+python3 - "$out" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
 extra = open(".local/criterion.md").read() + open(".local/cost.md").read()
 i = text.index("\n## Size")
-open("BENCHMARKS.md", "w").write(text[:i] + extra + text[i:])
+open(sys.argv[1], "w").write(text[:i] + extra + text[i:])
 PY
-log "Wrote BENCHMARKS.md"
+log "Wrote $out"

@@ -12,7 +12,8 @@
 #   github-oidc      deploy cicd/github-oidc.yaml: GitHub OIDC, the preview
 #                    roles (once per account)
 #   preview-*        a pull request's preview birthdays-pr-$PR: deploy, smoke,
-#                    comment, teardown; sweep; fork-notice (.github/workflows/preview.yml)
+#                    bench (short), comment, teardown; sweep; fork-notice
+#                    (.github/workflows/preview.yml)
 # Unlike the rest of the project these talk to AWS: they need credentials.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -234,14 +235,18 @@ case "${1:-}" in
     verdict=failed; [ "$SMOKE" = success ] && verdict=passed
     url=$(STACK="$stack" output ApiUrl 2>/dev/null || echo None)
     [ "$url" != None ] || url="none: the deployment failed (the deploy step's log says why)"
-    # The estimated cost from the durations in this pull request's
-    # BENCHMARKS.md (as committed: the preview measures none itself), beside
+    # The estimated cost from the durations this run measured (make
+    # preview-bench), or else from the pull request's BENCHMARKS.md, beside
     # those of the base branch's, each table on its own.
     mkdir -p .local/preview
     cost=.local/preview/cost.md
     rm -f "$cost"
-    if scripts/cost.sh > .local/preview/cost-here.md; then
-      { echo "From this pull request's BENCHMARKS.md:"; echo; cat .local/preview/cost-here.md; } > "$cost"
+    here=BENCHMARKS.md here_label="this pull request's BENCHMARKS.md (as committed)"
+    if [ -s .local/preview/BENCHMARKS.md ]; then
+      here=.local/preview/BENCHMARKS.md here_label="this pull request, measured by a short make bench in this run"
+    fi
+    if BENCHMARKS="$here" scripts/cost.sh > .local/preview/cost-here.md; then
+      { echo "From $here_label:"; echo; cat .local/preview/cost-here.md; } > "$cost"
       if gh api "repos/$GITHUB_REPOSITORY/contents/BENCHMARKS.md?ref=${BASE_REF:-main}" --jq .content 2>/dev/null \
           | base64 -d > .local/preview/base-benchmarks.md 2>/dev/null && [ -s .local/preview/base-benchmarks.md ] \
           && BENCHMARKS=.local/preview/base-benchmarks.md scripts/cost.sh > .local/preview/cost-base.md; then
@@ -261,6 +266,13 @@ case "${1:-}" in
     echo "$body"
     [ "$verdict" = passed ] || { echo "error: the preview's smoke checks failed (the smoke step above says which)" >&2; exit 1; }
     ;;
+  preview-bench)
+    # A short, bounded make bench of the pull request's functions, for the
+    # comment's cost (its own file: BENCHMARKS.md stays as committed).
+    mkdir -p .local/preview
+    rm -f .local/preview/BENCHMARKS.md
+    BENCH_QUICK=1 BENCH_OUT=.local/preview/BENCHMARKS.md scripts/bench.sh
+    ;;
   preview-teardown)
     delete_previews "$(preview_stack)"
     ;;
@@ -277,5 +289,5 @@ case "${1:-}" in
     while IFS=$'\t' read -r name why; do echo "$name: $why"; doomed+=("$name"); done < .local/preview/doomed.tsv
     [ "${#doomed[@]}" = 0 ] || delete_previews "${doomed[@]}"
     ;;
-  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline|team-channel|github-oidc|preview-deploy|preview-smoke|preview-comment|preview-teardown|preview-sweep|preview-fork-notice" >&2; exit 2 ;;
+  *) echo "usage: $0 package|deploy-packaged|publish-web|smoke-deployed|release-gate|pipeline|team-channel|github-oidc|preview-deploy|preview-smoke|preview-bench|preview-comment|preview-teardown|preview-sweep|preview-fork-notice" >&2; exit 2 ;;
 esac

@@ -215,8 +215,11 @@ fn main() {
     }
     print!("{report}");
     let notes = std::fs::read_to_string(root.join("bench/NOTES.md")).unwrap_or_default();
-    std::fs::write(root.join("BENCHMARKS.md"), format!("{report}\n{notes}")).unwrap();
-    eprintln!("wrote BENCHMARKS.md");
+    // scripts/bench.sh's BENCH_OUT (a preview's short run writes elsewhere).
+    let out =
+        std::env::var_os("BENCH_OUT").map_or_else(|| root.join("BENCHMARKS.md"), PathBuf::from);
+    std::fs::write(&out, format!("{report}\n{notes}")).unwrap();
+    eprintln!("wrote {}", out.display());
 }
 
 /// Where one build's binaries (this machine) and zips (arm64) are.

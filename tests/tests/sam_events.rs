@@ -129,23 +129,34 @@ fn invoke_through_service(event_file: &Path) -> Result<serde_json::Value, String
         .build()
         .into();
     let event = std::fs::read(event_file).unwrap();
-    let mut response = agent
-        .post(&url)
-        .header("content-type", "application/json")
-        .send(&event[..])
-        .map_err(|e| format!("{function} {}: {url}: {e}", event_file.display()))?;
-    let function_error = response.headers().get("x-amz-function-error").cloned();
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    match function_error {
-        None if response.status() == 200 => serde_json::from_str(&body)
-            .map_err(|e| format!("{function}: the answer is not JSON ({e}): {body}")),
-        _ => Err(format!(
-            "{function} {}: {} {}{body}",
-            event_file.display(),
-            response.status(),
-            function_error.map_or(String::new(), |e| format!("({e:?}) "))
-        )),
+    // A container SAM reports running may not have its runtime emulator
+    // listening yet (seconds under qemu): SAM then logs "No response from
+    // invoke container" and answers 200 with no body, the function never
+    // invoked. Only that is tried again.
+    for attempt in 1.. {
+        let mut response = agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(&event[..])
+            .map_err(|e| format!("{function} {}: {url}: {e}", event_file.display()))?;
+        let function_error = response.headers().get("x-amz-function-error").cloned();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        return match function_error {
+            None if response.status() == 200 && body.is_empty() && attempt < 20 => {
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            None if response.status() == 200 => serde_json::from_str(&body)
+                .map_err(|e| format!("{function}: the answer is not JSON ({e}): {body}")),
+            _ => Err(format!(
+                "{function} {}: {} {}{body}",
+                event_file.display(),
+                response.status(),
+                function_error.map_or(String::new(), |e| format!("({e:?}) "))
+            )),
+        };
     }
+    unreachable!("the loop returns")
 }
 
 fn invoke(event_file: &Path) -> Result<serde_json::Value, String> {
