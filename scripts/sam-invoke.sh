@@ -137,13 +137,13 @@ PY
 # SAM's local Lambda service, on a free loopback port, every function's
 # container started before the first event (EAGER).
 lambda_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-common=(--template "$WORK/build/template.yaml" --env-vars "$WORK/env.json"
+sam_args=(--template "$WORK/build/template.yaml" --env-vars "$WORK/env.json"
   --invoke-image "$IMAGE" --skip-pull-image --add-host "host.docker.internal:$DOCKER_HOST_ADDRESS")
 log "sam local start-lambda: every function's container, warm (arm64, $IMAGE; log: .local/sam-invoke/service.log)"
 # With job control on, the service does not ignore SIGINT as background
 # commands otherwise do: the cleanup's Ctrl-C then reaches it.
 set -m
-sam local start-lambda "${common[@]}" --host 127.0.0.1 --port "$lambda_port" \
+sam local start-lambda "${sam_args[@]}" --host 127.0.0.1 --port "$lambda_port" \
   --warm-containers EAGER --no-watch > "$WORK/service.log" 2>&1 &
 service_pid=$!
 set +m
