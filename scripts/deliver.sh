@@ -184,13 +184,11 @@ case "${1:-}" in
       --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
       --parameter-overrides "Repository=$REPOSITORY" "DefaultBranch=${DEFAULT_BRANCH:-main}" \
         "ExistingProviderArn=${EXISTING_PROVIDER_ARN:-}"
-    oidc_output() { aws cloudformation describe-stacks --stack-name birthdays-github-oidc \
-      --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text; }
     echo "Previews are on once the repository has these variables (Settings, Secrets and variables, Actions):"
     for pair in PREVIEW_ROLE_ARN:PreviewRoleArn PREVIEW_SWEEP_ROLE_ARN:PreviewSweepRoleArn \
         PREVIEW_EXECUTION_ROLE_ARN:PreviewExecutionRoleArn PREVIEW_ARTIFACTS_BUCKET:PreviewArtifactsBucket \
         PREVIEW_BOUNDARY_ARN:PreviewFunctionBoundaryArn PREVIEW_CODEDEPLOY_ROLE_ARN:PreviewCodeDeployRoleArn; do
-      echo "  gh variable set ${pair%%:*} --repo $REPOSITORY --body $(oidc_output "${pair#*:}")"
+      echo "  gh variable set ${pair%%:*} --repo $REPOSITORY --body $(STACK=birthdays-github-oidc output "${pair#*:}")"
     done
     echo "  gh variable set PREVIEW_REGION --repo $REPOSITORY --body ${AWS_REGION:-$(aws configure get region)}"
     ;;

@@ -88,7 +88,9 @@ fi
 # dynalite on the address the containers reach (host.docker.internal in
 # events/env.json); the test creates the table as make dev does.
 bind_address="$DOCKER_HOST_ADDRESS"
-port=$(python3 -c 'import socket, sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$bind_address")
+# A free TCP port on ADDRESS.
+free_port() { python3 -c 'import socket, sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"; }
+port=$(free_port "$bind_address")
 dynalite --host "$bind_address" --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
   > "$WORK/dynalite.log" 2>&1 &
 dynalite_pid=$!
@@ -136,7 +138,7 @@ PY
 
 # SAM's local Lambda service, on a free loopback port, every function's
 # container started before the first event (EAGER).
-lambda_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+lambda_port=$(free_port 127.0.0.1)
 sam_args=(--template "$WORK/build/template.yaml" --env-vars "$WORK/env.json"
   --invoke-image "$IMAGE" --skip-pull-image --add-host "host.docker.internal:$DOCKER_HOST_ADDRESS")
 log "sam local start-lambda: every function's container, warm (arm64, $IMAGE; log: .local/sam-invoke/service.log)"
